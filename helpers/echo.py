@@ -1,0 +1,114 @@
+"""The seed's TCP echo server and client, as a script and as importable coroutines.
+
+    python -m helpers.echo server [--host 127.0.0.1] [--port 8888]
+    python -m helpers.echo client MESSAGE [--host 127.0.0.1] [--port 8888]
+
+The server echoes whatever it reads until the client closes its side, so the
+seed's one-shot client works against it, and so does ``nc``. It survives rude
+clients: one that vanishes mid-message, one that never speaks (dropped after
+``--idle-timeout`` seconds), one that sends bytes that are not UTF-8.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from helpers.background import close_quietly
+from helpers.cli import Parser, UserError, port_number, positive_seconds, run
+
+DEFAULT_PORT = 8888  # the seed's port; in a notebook use 0 (JupyterLab may own 8888)
+
+
+def show(data: bytes) -> str:
+    """Bytes as text for a log line, whatever they hold (garbage included)."""
+    return repr(data.decode("utf-8", errors="backslashreplace"))
+
+
+async def handle_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      idle_timeout: float | None = None, log=None) -> None:
+    """Echo every chunk back until the client closes its side (or stays silent too long)."""
+    addr = writer.get_extra_info("peername")
+    try:
+        while True:
+            async with asyncio.timeout(idle_timeout):
+                data = await reader.read(100)
+            if not data:
+                break
+            if log:
+                log(f"Received {show(data)} from {addr!r}")
+            writer.write(data)
+            await writer.drain()
+    except TimeoutError:
+        if log:
+            log(f"{addr!r} was silent for {idle_timeout} s: dropped")
+    except ConnectionError as exc:
+        if log:
+            log(f"{addr!r} went away: {type(exc).__name__}")
+    finally:
+        if log:
+            log(f"Close the connection to {addr!r}")
+        await close_quietly(writer)
+
+
+async def echo_once(message: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+                    timeout: float = 5.0) -> str:
+    """Send ``message``, say "no more" (EOF), and return everything echoed back."""
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            writer.write(message.encode())
+            writer.write_eof()  # the server echoes until EOF, then closes
+            data = await reader.read()  # read to EOF: not just the first 100 bytes
+        finally:
+            await close_quietly(writer)
+    return data.decode("utf-8", errors="backslashreplace")
+
+
+async def run_server(host: str, port: int, idle_timeout: float) -> None:
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    server = await asyncio.start_server(
+        lambda r, w: handle_echo(r, w, idle_timeout, log), host, port)
+    addr = server.sockets[0].getsockname()
+    print(f"Serving on {addr} (Ctrl-C to stop)", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+async def run_client(message: str, host: str, port: int, timeout: float) -> None:
+    print(f"Send: {message!r}")
+    try:
+        reply = await echo_once(message, host, port, timeout)
+    except ConnectionRefusedError:
+        raise UserError(f"cannot connect to {host}:{port}: connection refused"
+                        " (is the echo server running?)") from None
+    except TimeoutError:
+        raise UserError(f"no answer from {host}:{port} within {timeout} s") from None
+    print(f"Received: {reply!r}")
+    print("Close the connection")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = Parser(prog="python -m helpers.echo", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="role", required=True, metavar="{server,client}")
+    server = sub.add_parser("server", help="run the echo server")
+    client = sub.add_parser("client", help="send MESSAGE and print the echo")
+    client.add_argument("message")
+    for p in (server, client):
+        p.error = parser.error  # one-line errors for the sub-commands too
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=port_number, default=DEFAULT_PORT)
+    server.add_argument("--idle-timeout", type=positive_seconds, default=30.0,
+                        help="drop a client that sends nothing for this long (s)")
+    client.add_argument("--timeout", type=positive_seconds, default=5.0)
+    args = parser.parse_args(argv)
+    if args.role == "server":
+        run(parser.prog, run_server(args.host, args.port, args.idle_timeout))
+    else:
+        run(parser.prog, run_client(args.message, args.host, args.port, args.timeout))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

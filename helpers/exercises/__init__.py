@@ -1,0 +1,1 @@
+"""Checks for the notebooks' exercises: each module has ``async def check(fn) -> bool``."""
