@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None] | None]
 
@@ -42,11 +43,7 @@ class BackgroundServer:
     errors: list[BaseException] = field(default_factory=list)
     served: int = 0
     private_dir: Path | None = None  # removed on stop (Unix sockets only)
-
-    @property
-    def address(self):
-        """``(host, port)`` for TCP, the socket's path (a str) for a Unix server."""
-        return self.server.sockets[0].getsockname()
+    address: Any = None  # (host, port) for TCP, the socket's path (a str) for Unix
 
     @property
     def host(self) -> str:
@@ -116,6 +113,7 @@ async def serve(name: str, handler: Handler, *, host: str = "127.0.0.1", port: i
     bg = BackgroundServer(name)
     bg.server = await asyncio.start_server(
         lambda r, w: bg._run(handler, r, w), host, port, **kwargs)
+    bg.address = bg.server.sockets[0].getsockname()[:2]  # IPv6 adds flow info and scope
     _servers[name] = bg
     return bg
 
@@ -133,6 +131,7 @@ async def serve_unix(name: str, handler: Handler, path: str | Path | None = None
         path = bg.private_dir / f"{name}.sock"
     bg.server = await asyncio.start_unix_server(
         lambda r, w: bg._run(handler, r, w), path, **kwargs)
+    bg.address = bg.server.sockets[0].getsockname()
     _servers[name] = bg
     return bg
 

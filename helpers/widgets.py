@@ -1,0 +1,73 @@
+"""Small ipywidgets front ends for the notebooks.
+
+``EchoClientWidget`` is an echo client you can click: type a message, press
+*Send*, read the echo. Each send opens a connection, writes the message, says
+"no more" (EOF), reads the echo to the end and closes (``helpers.echo.echo_once``).
+
+    w = EchoClientWidget(srv.host, srv.port)
+    w.widget                      # show it
+    await w.send("hello")         # or drive it from code: what the button does
+    print(w.transcript)
+
+The transcript is a widget *value*, not text printed into an Output widget:
+nbval and a re-opened notebook can see a value; printed text they cannot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import ipywidgets as widgets
+
+from helpers.cli import describe
+from helpers.echo import echo_once
+
+
+class EchoClientWidget:
+    """A text box, a Send button, the last reply and a running transcript."""
+
+    def __init__(self, host: str, port: int, timeout: float = 2.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.lines: list[str] = []
+        # Tasks started by clicks. asyncio keeps only a weak reference to a task:
+        # without this set, a running send could be garbage-collected.
+        self.pending: set[asyncio.Future[str | None]] = set()
+        self.text = widgets.Text(value="Hello World!", description="Message")
+        self.button = widgets.Button(description="Send", button_style="primary")
+        self.reply = widgets.Label(value="(no reply yet)")
+        self.log = widgets.Textarea(value="", disabled=True, rows=6,
+                                    layout=widgets.Layout(width="100%"))
+        self.button.on_click(self._clicked)
+        self.widget = widgets.VBox([
+            widgets.HBox([self.text, self.button]),
+            widgets.HBox([widgets.Label("Reply:"), self.reply]),
+            self.log,
+        ])
+
+    @property
+    def transcript(self) -> str:
+        """Every line of the transcript so far, one per line."""
+        return "\n".join(self.lines)
+
+    def _note(self, line: str) -> None:
+        self.lines.append(line)
+        self.log.value = self.transcript
+
+    def _clicked(self, _button: widgets.Button) -> None:
+        # A callback cannot await: start the work on the running loop and keep it.
+        future = asyncio.ensure_future(self.send(self.text.value))
+        self.pending.add(future)
+        future.add_done_callback(self.pending.discard)
+
+    async def send(self, message: str) -> str | None:
+        """Send ``message``; return the echo, or None (the error is in the transcript)."""
+        self._note(f"→ {message!r}")
+        try:
+            reply = await echo_once(message, self.host, self.port, self.timeout)
+        except Exception as exc:  # a widget shows a sentence, never a traceback
+            self.reply.value = f"✗ {describe(exc)}"
+            self._note(f"✗ {type(exc).__name__}: {describe(exc)}")
+            return None
+        self.reply.value = repr(reply)
+        self._note(f"← {reply!r}")
+        return reply

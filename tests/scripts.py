@@ -1,0 +1,52 @@
+"""Running ``python -m helpers.<module>`` scripts as a learner would, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from contextlib import contextmanager
+
+from tests.notebook_tools import ROOT
+
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDEVMODE": ""}
+
+
+def run_script(module: str, *args: str, timeout: float = 10) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    """Exit status != 0 and exactly one readable line on stderr, no traceback."""
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@contextmanager
+def running_server(module: str, *args: str, ready: str = r"Serving on (.*) \(Ctrl-C"):
+    """Start a script's server; yield (process, the address text it printed); stop it."""
+    proc = subprocess.Popen([sys.executable, "-m", module, "server", *args], cwd=ROOT, env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        match = re.search(ready, first)
+        assert match, f"server said {first!r}, stderr {proc.stderr.read() if proc.poll() else ''}"
+        yield proc, match.group(1)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=5)
+
+
+def interrupt(proc: subprocess.Popen, timeout: float = 5) -> tuple[str, str]:
+    """Press Ctrl-C (SIGINT) and return what the process printed after it."""
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=timeout)
+    return out, err

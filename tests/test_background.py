@@ -1,0 +1,154 @@
+"""helpers.background: start, replace, stop, and survive rude clients, on real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from helpers import background
+from helpers.background import serve, serve_unix, stop_all
+from helpers.echo import echo_once, handle_echo
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_serve_binds_loopback_on_a_free_port_and_echoes():
+    async def main():
+        srv = await serve("t-echo", handle_echo)
+        try:
+            assert srv.host == "127.0.0.1" and srv.port > 0
+            assert await echo_once("hello", *srv.address) == "hello"
+            assert background.running() == ["t-echo"]
+        finally:
+            assert await stop_all() == ["t-echo"]
+        assert background.running() == []
+        assert not srv.is_serving()
+    run(main())
+
+
+def test_serving_again_under_the_same_name_replaces_the_old_server():
+    async def main():
+        first = await serve("t-same", handle_echo)
+        second = await serve("t-same", handle_echo)
+        try:
+            assert not first.is_serving() and second.is_serving()
+            with pytest.raises(ConnectionRefusedError):
+                await asyncio.open_connection(*first.address)
+            assert await echo_once("still here", *second.address) == "still here"
+        finally:
+            await stop_all()
+    run(main())
+
+
+def test_stop_returns_quickly_while_a_client_is_still_connected():
+    """The 3.12+ Server.wait_closed() waits for clients: stop() must drop them itself."""
+    async def main():
+        srv = await serve("t-hold", handle_echo)
+        reader, writer = await asyncio.open_connection(*srv.address)
+        writer.write(b"hi")
+        assert await reader.read(2) == b"hi"
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await background.stop("t-hold", timeout=5)
+        assert loop.time() - started < 1.0
+        assert await asyncio.wait_for(reader.read(), 1) == b""  # the server hung up
+        writer.close()
+        await writer.wait_closed()
+    run(main())
+
+
+def test_many_concurrent_clients_each_get_their_own_echo():
+    async def main():
+        srv = await serve("t-many", handle_echo)
+        try:
+            words = [f"client-{i}" * (i + 1) for i in range(50)]
+            replies = await asyncio.gather(*(echo_once(w, *srv.address) for w in words))
+            assert replies == words
+            assert srv.served == 50 and srv.connections == set()
+        finally:
+            await stop_all()
+    run(main())
+
+
+def test_rude_clients_do_not_stop_the_server():
+    async def main():
+        srv = await serve("t-rude", handle_echo)
+        try:
+            # vanish mid-message with a reset (RST), not a polite FIN
+            _, writer = await asyncio.open_connection(*srv.address)
+            writer.write(b"half a mess")
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+            writer.transport.abort()
+            # send bytes that are not UTF-8
+            raw_r, raw_w = await asyncio.open_connection(*srv.address)
+            raw_w.write(b"\xff\xfe\x00garbage")
+            raw_w.write_eof()
+            assert await raw_r.read() == b"\xff\xfe\x00garbage"
+            raw_w.close()
+            await raw_w.wait_closed()
+            assert await echo_once("after the rude ones", *srv.address) == "after the rude ones"
+        finally:
+            await stop_all()
+    run(main())
+
+
+def test_handler_errors_are_collected_not_printed(capsys):
+    async def crash(reader, writer):
+        await reader.read(1)
+        raise ValueError("boom")
+
+    async def main():
+        srv = await serve("t-crash", crash)
+        try:
+            for _ in range(2):
+                reader, writer = await asyncio.open_connection(*srv.address)
+                writer.write(b"x")
+                assert await reader.read() == b""  # the server closed this connection
+                writer.close()
+                await writer.wait_closed()
+            assert [str(e) for e in srv.errors] == ["boom", "boom"]
+            assert srv.is_serving()
+        finally:
+            await stop_all()
+    run(main())
+    assert capsys.readouterr().err == ""
+
+
+def test_a_plain_function_callback_is_closed_by_stop():
+    kept = []
+
+    def remember(reader, writer):  # a plain callback: it owns the writer
+        kept.append(writer)
+
+    async def main():
+        srv = await serve("t-plain", remember)
+        reader, writer = await asyncio.open_connection(*srv.address)
+        await asyncio.sleep(0.05)
+        assert len(kept) == 1 and len(srv.connections) == 1
+        await stop_all()
+        assert await asyncio.wait_for(reader.read(), 1) == b""
+        writer.close()
+        await writer.wait_closed()
+    run(main())
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets need a Unix")
+def test_unix_server_lives_in_a_private_directory_removed_on_stop():
+    async def main():
+        srv = await serve_unix("t-unix", handle_echo)
+        folder = srv.private_dir
+        assert folder.stat().st_mode & 0o777 == 0o700
+        reader, writer = await asyncio.open_unix_connection(srv.path)
+        writer.write(b"over a file")
+        writer.write_eof()
+        assert await reader.read() == b"over a file"
+        writer.close()
+        await writer.wait_closed()
+        await stop_all()
+        assert not folder.exists()
+    run(main())

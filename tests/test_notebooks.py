@@ -1,0 +1,93 @@
+"""What nbval cannot see: Run All in one kernel (twice), and the hygiene of saved notebooks.
+
+nbval sends one cell, waits for its reply, then sends the next. JupyterLab's Run All
+queues every cell at once, which is how nest_asyncio 1.6 hung here (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.notebook_tools import (
+    NOTEBOOK_DIR, ROOT, Kernel, code_cells, may_raise, notebook_paths, read,
+)
+
+NOTEBOOKS = notebook_paths()
+IDS = [p.stem for p in NOTEBOOKS]
+BAD_STDERR = re.compile(r"Warning|Traceback|Task exception|never retrieved|never awaited|"
+                        r"Task was destroyed|Unhandled exception")
+MACHINE_PATH = re.compile(r"(/tmp/|/root/|/home/|/work/|/Users/|ipykernel_\d+)")
+SECTIONS = ["What you'll do", "What you'll learn", "What you'll need", "Then and now",
+            "Summary", "Further reading", "Clean up"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_run_all_twice_in_one_kernel(path):
+    cells = code_cells(read(path))
+    kernel = Kernel()
+    try:
+        for round_ in ("first", "second"):
+            for reply in kernel.run_all(cells):
+                cell = cells[reply.index - 1]
+                where = f"{path.name}, {round_} Run All, code cell {reply.index}"
+                expected = "error" if may_raise(cell) else "ok"
+                assert reply.status == expected, f"{where}: {reply.status} {reply.ename}"
+                noise = BAD_STDERR.search("".join(reply.stderr))
+                assert not noise, f"{where}: stderr says {''.join(reply.stderr)[:300]!r}"
+    finally:
+        kernel.close()
+
+
+def output_text(output) -> str:
+    if "text" in output:
+        return output["text"]
+    return output.get("data", {}).get("text/plain", "")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_saved_outputs_are_clean(path):
+    nb = read(path)
+    cells = code_cells(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert "widgets" not in nb.metadata, "saved widget state: re-execute with nbconvert"
+    counts = [c.execution_count for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), "re-run top to bottom in a fresh kernel"
+    for i, cell in enumerate(cells, 1):
+        for out in cell.outputs:
+            if out.output_type == "error":
+                assert may_raise(cell), f"code cell {i}: unexpected {out.ename}"
+                continue
+            text = output_text(out)
+            assert not MACHINE_PATH.search(text), f"code cell {i} shows a machine path"
+            if out.get("name") == "stderr":
+                assert not BAD_STDERR.search(text), f"code cell {i}: stderr {text[:200]!r}"
+    for cell in cells:
+        if may_raise(cell):
+            assert any(o.output_type == "error" for o in cell.outputs), \
+                "a cell tagged raises-exception that does not raise"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_shape_and_navigation(path):
+    nb = read(path)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    prose = "\n".join(markdown)
+    for section in SECTIONS:
+        assert f"## {section}" in prose, f"{path.name} has no '## {section}' section"
+    links = re.findall(r"\]\(([^)#\s]+\.ipynb)", prose)
+    assert "00-start-here.ipynb" in links or path.name == "00-start-here.ipynb"
+    for target in links:
+        assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+    assert "index" in markdown[0] and "index" in markdown[-1], "navigation line first and last"
+    last_code = code_cells(nb)[-1].source
+    assert "stop_all()" in last_code, "the last code cell stops what the notebook started"
+
+
+def test_index_and_readme_list_every_notebook():
+    index = "\n".join(c.source for c in read(NOTEBOOK_DIR / "00-start-here.ipynb").cells)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS[1:]:
+        assert f"({path.name})" in index, f"00-start-here does not link {path.name}"
+        assert f"notebooks/{path.name}" in readme, f"README does not list {path.name}"
