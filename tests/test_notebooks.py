@@ -11,7 +11,13 @@ import re
 import pytest
 
 from tests.notebook_tools import (
-    NOTEBOOK_DIR, ROOT, Kernel, code_cells, may_raise, notebook_paths, read,
+    NOTEBOOK_DIR,
+    ROOT,
+    Kernel,
+    code_cells,
+    may_raise,
+    notebook_paths,
+    read,
 )
 
 NOTEBOOKS = notebook_paths()

@@ -47,42 +47,40 @@ async def check(fn: Callable, timeout: float = 2.0) -> bool:
         return False
     srv = await serve(NAME, handle_echo)
     try:
-        return await _verdict(fn, srv, timeout)
+        problem = await _problem(fn, srv, timeout)
+        # Give the server time to see the client's FIN and finish its side.
+        if await _left_open(srv, timeout=1.0) and problem is None:
+            problem = ("the connection is still open: writer.close(), then"
+                       " await writer.wait_closed()")
     finally:
         await stop(NAME)
+    if problem is not None:
+        print(f"✗ not yet: {problem}")
+        return False
+    print(f"✓ {len(MESSAGES)} messages echoed over one connection, then closed cleanly")
+    return True
 
 
-async def _verdict(fn: Callable, srv, timeout: float) -> bool:
+async def _problem(fn: Callable, srv, timeout: float) -> str | None:
+    """What is wrong with ``fn``'s answer, or None."""
     try:
         async with asyncio.timeout(timeout):
             got = await fn(srv.host, srv.port, list(MESSAGES))
     except NotImplementedError:
-        print("✗ not yet: echo_all still raises NotImplementedError: write its body")
-        return False
+        return "echo_all still raises NotImplementedError: write its body"
     except TimeoutError:
-        print(f"✗ not yet: no result within {timeout} s. Does it wait for an EOF"
-              " that never comes? The server only closes after YOUR EOF.")
-        return False
+        return (f"no result within {timeout} s. Does it wait for an EOF that never"
+                " comes? The server only closes after YOUR EOF.")
     except Exception as exc:  # the learner's bug: report it, never raise
-        print(f"✗ not yet: echo_all raised {type(exc).__name__}: {exc}")
-        return False
+        return f"echo_all raised {type(exc).__name__}: {exc}"
     if not isinstance(got, list):
-        print(f"✗ not yet: expected a list of str, got {type(got).__name__}")
-        return False
+        return f"expected a list of str, got {type(got).__name__}"
     if len(got) != len(MESSAGES):
-        print(f"✗ not yet: sent {len(MESSAGES)} messages, got {len(got)} echoes back")
-        return False
+        return f"sent {len(MESSAGES)} messages, got {len(got)} echoes back"
     for sent, echoed in zip(MESSAGES, got, strict=True):
         if echoed != sent:
-            print(f"✗ not yet: sent {_short(sent)}, got back {_short(echoed)}")
-            return False
+            return f"sent {_short(sent)}, got back {_short(echoed)}"
     if srv.served != 1:
-        print(f"✗ not yet: the echoes are right, but you opened {srv.served} connections;"
-              " use ONE for all messages")
-        return False
-    if await _left_open(srv, timeout=1.0):
-        print("✗ not yet: the connection is still open: writer.close(), then"
-              " await writer.wait_closed()")
-        return False
-    print(f"✓ {len(MESSAGES)} messages echoed over one connection, then closed cleanly")
-    return True
+        return (f"the echoes are right, but you opened {srv.served} connections;"
+                " use ONE for all messages")
+    return None

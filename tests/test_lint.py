@@ -1,0 +1,13 @@
+"""ruff over the helpers, the tests and the notebooks: part of the test run, not a habit."""
+
+import subprocess
+import sys
+
+from tests.notebook_tools import ROOT
+
+
+def test_ruff_is_clean():
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "helpers", "tests", "notebooks"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
