@@ -71,6 +71,10 @@ class BackgroundServer:
             if not inspect.isawaitable(result):
                 return  # a plain-function callback owns the writer; stop() still closes it
             await result
+        except asyncio.CancelledError:
+            # stop() cancelled us: end quietly. Re-raising would make asyncio's own
+            # done-callback log a traceback on 3.11 and 3.12 (3.13 checks cancelled()).
+            pass
         except Exception as exc:  # a rude client must not take the server down
             self.errors.append(exc)
         finally:

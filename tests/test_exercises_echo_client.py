@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import runpy
+from pathlib import Path
 
 from helpers import background
 from helpers.echo import echo_once
 from helpers.exercises.echo_client import MESSAGES, NAME, check
-from tests.notebook_tools import NOTEBOOK_DIR
 
-SOLUTION = runpy.run_path(str(NOTEBOOK_DIR / "solutions" / "01-echo-client.py"))
+SOLUTION_FILE = Path(__file__).resolve().parent.parent / "notebooks/solutions/01-echo-client.py"
+SOLUTION = runpy.run_path(str(SOLUTION_FILE))
 
 
 def verdict(fn, capsys, timeout: float = 2.0) -> tuple[bool, str]:
