@@ -21,7 +21,7 @@ from helpers.echo import handle_echo
 
 NAP = 0.3  # seconds the function must take (it is a nap, after all)
 TICK = 0.01  # the heartbeat's period
-FROZEN = NAP / 2  # a heartbeat silence this long means the loop was blocked
+FROZEN = NAP - 0.05  # a silence this long means the loop was blocked (time.sleep(NAP))
 NAME = "start-here-check"
 
 
@@ -62,13 +62,13 @@ async def check(fn: Callable, timeout: float = 5.0) -> bool:
         await stop(NAME)
     beats = [start] + [t for t in ticks if start < t < end] + [end]
     silence = max(b - a for a, b in pairwise(beats))
-    if silence >= FROZEN:
-        print(f"✗ not yet: the event loop stood still during {name} "
-              "(a blocking call such as time.sleep?)")
-        return False
     if end - start < NAP - 0.05:
         print(f"✗ not yet: {name} returned too soon: keep the {NAP} s nap, "
               "just make it non-blocking")
+        return False
+    if silence >= FROZEN:
+        print(f"✗ not yet: the event loop stood still during {name} "
+              "(a blocking call such as time.sleep?)")
         return False
     if reply != "ping":
         print(f"✗ not yet: expected the echo 'ping', got {reply!r}")
