@@ -89,7 +89,10 @@ class BackgroundServer:
             for writer in list(self.connections):
                 # abort() rather than close(): close() waits for unsent data and
                 # Server.wait_closed() (3.12+) waits for every connection to end.
-                writer.transport.abort()
+                transport = writer.transport
+                # A transport that already closed (nothing left to send) cannot abort.
+                if not transport.is_closing() or transport.get_write_buffer_size():
+                    transport.abort()
             for task in list(self.tasks):
                 task.cancel()
             if self.tasks:
