@@ -8,7 +8,8 @@ it: the system's CAs stay trusted). Verification stays on everywhere.
     ca = LocalCA()
     server_ctx = ca.server_context()                # cert for localhost and 127.0.0.1
     client_ctx = ca.client_context()                # verifies chain and host name
-    ctx = ssl.create_default_context(cafile=ca.cafile())  # the same, from a PEM file
+    ca.configure_trust(ctx)                         # or: add the CA to a context you have
+    only_ca = ssl.create_default_context(cafile=ca.cafile())  # trusts this CA only
     ca.cleanup()                                    # removes the PEM file, if written
 
 ``local_ca()`` returns one shared CA per process (a notebook kernel), so cells
@@ -41,10 +42,14 @@ class LocalCA:
         self.ca.issue_cert(*(names or DEFAULT_NAMES)).configure_cert(ctx)
         return ctx
 
+    def configure_trust(self, ctx: ssl.SSLContext) -> None:
+        """Make ``ctx`` trust this CA too (the CAs it trusted already stay trusted)."""
+        self.ca.configure_trust(ctx)
+
     def client_context(self) -> ssl.SSLContext:
         """``ssl.create_default_context()`` that also trusts this CA (verification on)."""
         ctx = ssl.create_default_context()
-        self.ca.configure_trust(ctx)
+        self.configure_trust(ctx)
         return ctx
 
     def cafile(self) -> str:

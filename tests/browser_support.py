@@ -54,19 +54,25 @@ LAB_SETTINGS = {
     "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings": {"enabled": False},
 }
 
-# Server config: no announcements, no update check, no PyPI, and the contents
+# Server config: no announcements, no update check, no PyPI, no language servers; the contents
 # manager refuses every save, so the test can never modify a notebook on disk.
+# A str.format template: no other braces.
 SERVER_CONFIG = """\
 c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.handlers.announcements.NeverCheckForUpdate"
 c.LabApp.extension_manager = "readonly"
+c.ServerApp.jpserver_extensions = dict(jupyter_lsp=False)  # it spawns `npm prefix -g`
 
 
 def _refuse_to_save(model, path, contents_manager, **kwargs):
-    raise RuntimeError("the browser test never saves: " + str(path))
+    from tornado.web import HTTPError  # only an HTTPError stops the save
+
+    raise HTTPError(403, "the browser test never saves: " + str(path))
 
 
-c.FileContentsManager.pre_save_hook = _refuse_to_save
+c.ContentsManager.pre_save_hook = _refuse_to_save
+# Opening a notebook makes a checkpoint: keep it out of the notebooks folder.
+c.FileCheckpoints.checkpoint_dir = {checkpoints!r}
 """
 
 
@@ -97,7 +103,7 @@ class JupyterLab:
     """`jupyter lab` in its own process group, with private folders under `home`."""
 
     def __init__(self, root_dir: Path, home: Path, log_path: Path) -> None:
-        self.root_dir = root_dir
+        self.root_dir = root_dir.resolve()
         self.home = home
         self.log_path = log_path
         self.token = secrets.token_hex(24)
@@ -111,7 +117,9 @@ class JupyterLab:
         for d in (config_dir, self.runtime_dir, self.home / "data", self.home / "workspaces",
                   self.home / "ipython"):
             d.mkdir(parents=True, exist_ok=True)
-        (config_dir / "jupyter_server_config.py").write_text(SERVER_CONFIG)
+        (config_dir / "jupyter_server_config.py").write_text(
+            SERVER_CONFIG.format(checkpoints=str(self.home / "checkpoints"))
+        )
         for name, value in LAB_SETTINGS.items():
             path = settings_dir / name
             path.parent.mkdir(parents=True, exist_ok=True)
