@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
-from tests.notebook_tools import ROOT
+ROOT = Path(__file__).resolve().parent.parent  # not from notebook_tools: jupyter_client is slow
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDEVMODE": ""}
 
