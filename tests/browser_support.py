@@ -54,14 +54,14 @@ LAB_SETTINGS = {
     "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings": {"enabled": False},
 }
 
-# Server config: no announcements, no update check, no PyPI, no language servers; the contents
+# Server config: no announcements, no update check, no PyPI, no language-server search; the contents
 # manager refuses every save, so the test can never modify a notebook on disk.
 # A str.format template: no other braces.
 SERVER_CONFIG = """\
 c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.handlers.announcements.NeverCheckForUpdate"
 c.LabApp.extension_manager = "readonly"
-c.ServerApp.jpserver_extensions = dict(jupyter_lsp=False)  # it spawns `npm prefix -g`
+c.LanguageServerManager.autodetect = False  # it would spawn `npm prefix -g`
 
 
 def _refuse_to_save(model, path, contents_manager, **kwargs):

@@ -1,0 +1,387 @@
+"""Every notebook, run in a real JupyterLab in a real Chromium, the way a learner runs it.
+
+For each notebooks/*.ipynb: open it, wait for its kernel, click Run → Run All Cells,
+wait until every cell has replied, then check in the notebook model and the page that
+every code cell ran, no cell failed except those tagged raises-exception, every widget
+rendered and every Mermaid diagram rendered. A screenshot of each notebook goes to
+test-artifacts/browser/. Nothing is saved: the server refuses every save, and the test
+checks the file's bytes afterwards.
+
+    python -m pytest tests/test_browser.py                       # the suite's notebooks
+    STREAMS_LAB_NOTEBOOKS=/some/dir python -m pytest tests/test_browser.py
+
+Needs Chromium (`apt-get install -y chromium`, or CHROMIUM=/path/to/chrome) and the
+playwright package; it skips without them unless STREAMS_LAB_REQUIRE_BROWSER=1 (CI),
+which turns the skip into a failure. STREAMS_LAB_BROWSER_TIMEOUT (seconds, default 60)
+bounds one notebook's Run All.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.browser_support import CHROMIUM_ARGS, JupyterLab, find_chromium, missing_browser_reason
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = Path(os.environ.get("STREAMS_LAB_NOTEBOOKS") or REPO / "notebooks").resolve()
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+RUN_TIMEOUT = float(os.environ.get("STREAMS_LAB_BROWSER_TIMEOUT", "60"))
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+MERMAID_FENCE = re.compile(r"^ {0,3}(```|~~~)\s*mermaid\b", re.MULTILINE)
+VIEWPORT = {"width": 1280, "height": 900}
+
+NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+
+# --- JavaScript run in the page; `window.jupyterapp` exists thanks to
+# --LabApp.expose_app_in_browser. The notebook under test is window.__streamsLab.panel.
+
+OPEN = """async (path) => {
+  const app = window.jupyterapp;
+  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  window.__streamsLab = {panel, sent: 0, replied: 0, kernel: null};
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  app.shell.activateById(panel.id);
+  return panel.id;
+}"""
+
+KERNEL_IDLE = """() => {
+  const kernel = window.__streamsLab.panel.sessionContext.session?.kernel;
+  return !!kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected';
+}"""
+
+# Count execute requests going out and replies coming back on this kernel, so that
+# "finished" cannot be mistaken for "not started yet".
+WATCH_KERNEL = """() => {
+  const state = window.__streamsLab;
+  const kernel = state.panel.sessionContext.session.kernel;
+  state.kernel = kernel;
+  kernel.anyMessage.connect((_, {msg, direction}) => {
+    if (direction === 'send' && msg.header.msg_type === 'execute_request') state.sent++;
+    if (direction === 'recv' && msg.header.msg_type === 'execute_reply') state.replied++;
+  });
+  const cells = state.panel.content.model.cells;
+  let runnable = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type === 'code' && cell.sharedModel.getSource().trim()) runnable++;
+  }
+  return runnable;
+}"""
+
+FINISHED = """(runnable) => {
+  const state = window.__streamsLab;
+  const cells = state.panel.content.model.cells;
+  for (let i = 0; i < cells.length; i++) {
+    if (cells.get(i).type === 'code' && cells.get(i).executionState === 'running') return false;
+  }
+  const kernel = state.panel.sessionContext.session?.kernel;
+  return state.sent >= runnable && state.replied >= state.sent
+    && kernel === state.kernel && kernel.status === 'idle';
+}"""
+
+PROGRESS = """() => {
+  const state = window.__streamsLab;
+  const cells = state.panel.content.model.cells;
+  const running = [];
+  for (let i = 0; i < cells.length; i++) {
+    if (cells.get(i).type === 'code' && cells.get(i).executionState === 'running') running.push(i);
+  }
+  const kernel = state.panel.sessionContext.session?.kernel;
+  return {sent: state.sent, replied: state.replied, running,
+          kernel: kernel ? kernel.status : 'no kernel'};
+}"""
+
+CELLS = """() => {
+  const cells = window.__streamsLab.panel.content.model.cells;
+  const out = [];
+  for (let i = 0; i < cells.length; i++) out.push(cells.get(i).toJSON());
+  return out;
+}"""
+
+# For each widget output (cell index, output index): what the page shows there.
+WIDGET_VIEWS = """(where) => {
+  const cells = window.__streamsLab.panel.content.widgets;
+  return where.map(([c, o]) => {
+    const area = cells[c].node.querySelector('.jp-Cell-outputArea');
+    const child = area ? area.querySelectorAll(':scope > .jp-OutputArea-child')[o] : null;
+    const output = child ? child.querySelector('.jp-OutputArea-output') : null;
+    if (!output) return {rendered: false, text: '(no output element)'};
+    const view = [...output.querySelectorAll(':scope > .jupyter-widgets')]
+      .find(e => [...e.classList].some(k => k.startsWith('widget-')));
+    const text = output.innerText.trim().slice(0, 200);
+    return {rendered: !!view && !/Error displaying widget|Loading widget/.test(text), text};
+  });
+}"""
+
+MERMAID = """() => {
+  const root = window.__streamsLab.panel.content.node;
+  const all = [...root.querySelectorAll('.jp-RenderedMermaid')];
+  const failed = all.filter(e => e.classList.contains('jp-mod-warning'));
+  const drawn = all.filter(e => !e.classList.contains('jp-mod-warning')
+                                && e.querySelector('img, svg'));
+  // a failed diagram shows its source; mermaid's message is in the folded part
+  const message = e => (e.querySelector('details > pre') || e).textContent.trim().slice(0, 300);
+  return {drawn: drawn.length, errors: failed.map(message)};
+}"""
+
+# The notebook's full height; scrolled to the top so the screenshot starts at the title.
+NOTEBOOK_HEIGHT = """() => {
+  const panel = window.__streamsLab.panel;
+  const node = panel.content.node;
+  const scroller = node.querySelector('.jp-WindowedPanel-outer') || node;
+  scroller.scrollTop = 0;
+  return scroller.scrollHeight;
+}"""
+
+CLOSE = """async () => {
+  const state = window.__streamsLab;
+  if (!state) return;
+  window.__streamsLab = null;
+  try { await state.panel.sessionContext.shutdown(); } finally {
+    state.panel.context.model.dirty = false;  // Run All made it dirty; discard, never save
+    state.panel.dispose();
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+def lab_page():
+    """One JupyterLab and one Chromium page for the whole module, always stopped."""
+    reason = missing_browser_reason()
+    if reason:
+        if os.environ.get("STREAMS_LAB_REQUIRE_BROWSER"):
+            pytest.fail(reason + " (STREAMS_LAB_REQUIRE_BROWSER is set)")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="streams-lab-browser-") as home:
+        lab = JupyterLab(NOTEBOOKS, Path(home), ARTIFACTS / "jupyterlab.log")
+        try:
+            lab.start()
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+                try:
+                    page = browser.new_page(viewport=VIEWPORT)
+                    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+                    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+                    open_lab(page, lab)
+                    yield page, lab
+                finally:
+                    browser.close()
+        finally:
+            lab.stop()
+            (ARTIFACTS / "console.log").write_text("\n".join(console) + "\n")
+
+
+def open_lab(page, lab: JupyterLab) -> None:
+    page.goto(lab.lab_url())
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=60_000)
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # room for the notebook
+
+
+def test_notebooks_found():
+    """A wrong STREAMS_LAB_NOTEBOOKS must not pass by testing nothing."""
+    assert NAMES, f"no notebooks in {NOTEBOOKS}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_run_all_in_browser(lab_page, name):
+    page, lab = lab_page
+    if not page.evaluate("() => !!(window.jupyterapp && window.jupyterapp.started)"):
+        open_lab(page, lab)  # an earlier notebook broke the page
+    path = NOTEBOOKS / name
+    before = path.read_bytes()
+    clock = Stopwatch()
+    finished = False
+    try:
+        page.evaluate(OPEN, name)
+        clock.lap("open")
+        wait_for_kernel(page, name)
+        clock.lap("kernel")
+        runnable = page.evaluate(WATCH_KERNEL)
+        if runnable:
+            run_all_from_menu(page)
+            wait_until_finished(page, runnable, name)
+        clock.lap("run all")
+        cells = page.evaluate(CELLS)
+        problems = check_cells(cells)
+        problems += check_widgets(page, cells)
+        problems += check_mermaid(page, cells)
+        clock.lap("checks")
+        finished = True
+    finally:
+        if not finished:
+            clock.lap("until it failed")
+        screenshot(page, name)
+        clock.lap("screenshot")
+        close_error = close_notebook(page)
+        clock.lap("close")
+        print(f"{name}: {clock}")
+    assert close_error is None, f"{name}: closing the notebook failed: {close_error}"
+    assert path.read_bytes() == before, (
+        f"{name} changed on disk during the browser test (the server refuses saves: "
+        "did something else write it?)"
+    )
+    assert not problems, f"{name} in JupyterLab:\n  " + "\n  ".join(problems)
+
+
+def close_notebook(page) -> str | None:
+    """Shut the kernel down and close without saving; an error is returned, never raised
+    (raising here would hide the failure that brought us here)."""
+    try:
+        page.evaluate(CLOSE)
+    except Exception as e:
+        return str(e)[:300]
+    return None
+
+
+def run_all_from_menu(page) -> None:
+    """Run → Run All Cells, clicked like a learner clicks it."""
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+    label = page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
+    page.locator("#jp-mainmenu-run .lm-Menu-item:not(.lm-mod-disabled)").filter(has=label).click()
+
+
+def wait_for_kernel(page, name: str, timeout: float = 60) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(KERNEL_IDLE, timeout=timeout * 1000, polling=200)
+        return
+    except PlaywrightTimeout:
+        pass
+    dialog = page.locator(".jp-Dialog")
+    shown = dialog.first.inner_text()[:300] if dialog.count() else "no dialog"
+    pytest.fail(f"{name}: no idle kernel after {timeout:.0f} s ({shown!r})")
+
+
+def wait_until_finished(page, runnable: int, name: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(FINISHED, arg=runnable, timeout=RUN_TIMEOUT * 1000, polling=200)
+        finished = True
+    except PlaywrightTimeout:
+        finished = False
+    if not finished:
+        progress = page.evaluate(PROGRESS)
+        pytest.fail(
+            f"{name}: Run All did not finish in {RUN_TIMEOUT:.0f} s: cells still running "
+            f"(index from 0): {progress['running']}; {progress['sent']} cells sent, "
+            f"{progress['replied']} replied; kernel {progress['kernel']}"
+        )
+
+
+class Stopwatch:
+    """Where a notebook's seconds went, printed with the test's output."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+        self.laps: list[str] = []
+
+    def lap(self, what: str) -> None:
+        now = time.monotonic()
+        self.laps.append(f"{what} {now - self.last:.1f} s")
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(self.laps)
+
+
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def check_cells(cells: list[dict]) -> list[str]:
+    """Every code cell ran; only raises-exception cells show an error."""
+    problems = []
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "code" or not source(cell).strip():
+            continue
+        first_line = source(cell).strip().splitlines()[0][:60]
+        if cell.get("execution_count") is None:
+            problems.append(f"cell {i} did not run (no execution count): {first_line!r}")
+        if "raises-exception" in tags(cell):
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                problems.append(
+                    f"cell {i} failed: {out.get('ename')}: {out.get('evalue', '')[:200]}"
+                    f" (in {first_line!r})"
+                )
+    return problems
+
+
+def check_widgets(page, cells: list[dict], timeout: float = 15) -> list[str]:
+    """Each widget output is a rendered widget in the page, not a fallback or an error."""
+    where = [
+        [i, j]
+        for i, cell in enumerate(cells)
+        for j, out in enumerate(cell.get("outputs", []))
+        if WIDGET_MIME in out.get("data", {})
+    ]
+    if not where:
+        return []
+    deadline = time.monotonic() + timeout
+    while True:  # widget views render asynchronously
+        views = page.evaluate(WIDGET_VIEWS, where)
+        if all(v["rendered"] for v in views) or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    return [
+        f"cell {i} output {j}: widget not rendered, the page shows {v['text']!r}"
+        for (i, j), v in zip(where, views, strict=True)
+        if not v["rendered"]
+    ]
+
+
+def check_mermaid(page, cells: list[dict], timeout: float = 15) -> list[str]:
+    """Each ```mermaid block in a Markdown cell is drawn, none is an error box."""
+    expected = sum(
+        len(MERMAID_FENCE.findall(source(cell)))
+        for cell in cells
+        if cell["cell_type"] == "markdown"
+    )
+    deadline = time.monotonic() + timeout
+    while True:  # Mermaid loads lazily and draws asynchronously
+        seen = page.evaluate(MERMAID)
+        if seen["drawn"] + len(seen["errors"]) >= expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    problems = [f"Mermaid error: {text!r}" for text in seen["errors"]]
+    if seen["drawn"] != expected:
+        problems.append(f"{seen['drawn']} Mermaid diagrams drawn, {expected} in the notebook")
+    return problems
+
+
+def screenshot(page, name: str) -> None:
+    """The whole notebook: grow the window to the notebook's height, then shoot."""
+    try:
+        if page.evaluate("!!window.__streamsLab"):
+            height = page.evaluate(NOTEBOOK_HEIGHT)
+            page.set_viewport_size({"width": VIEWPORT["width"],
+                                    "height": max(VIEWPORT["height"], min(height + 150, 16_000))})
+            page.wait_for_timeout(300)  # let JupyterLab lay out the taller window
+            page.evaluate(NOTEBOOK_HEIGHT)
+        page.screenshot(path=ARTIFACTS / f"{Path(name).stem}.png")
+    except Exception as e:  # a screenshot must never hide the real failure
+        (ARTIFACTS / f"{Path(name).stem}.screenshot-error.txt").write_text(str(e) + "\n")
+    finally:
+        with contextlib.suppress(Exception):
+            page.set_viewport_size(VIEWPORT)
