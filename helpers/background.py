@@ -86,6 +86,7 @@ class BackgroundServer:
         """Stop accepting, drop every client, and wait (at most ``timeout`` s)."""
         if self.server is not None:
             self.server.close()
+            await asyncio.sleep(0)  # let connections accepted just now start (and be tracked)
             for writer in list(self.connections):
                 # abort() rather than close(): close() waits for unsent data and
                 # Server.wait_closed() (3.12+) waits for every connection to end.

@@ -12,6 +12,7 @@ clients: one that vanishes mid-message, one that never speaks (dropped after
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from helpers.background import close_quietly
@@ -52,10 +53,16 @@ async def handle_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
 
 
 async def echo_once(message: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-                    timeout: float = 5.0) -> str:
-    """Send ``message``, say "no more" (EOF), and return everything echoed back."""
+                    timeout: float = 5.0, *, path: str | os.PathLike | None = None) -> str:
+    """Send ``message``, say "no more" (EOF), and return everything echoed back.
+
+    With ``path``, over the Unix socket at that path instead of TCP.
+    """
     async with asyncio.timeout(timeout):
-        reader, writer = await asyncio.open_connection(host, port)
+        if path is None:
+            reader, writer = await asyncio.open_connection(host, port)
+        else:
+            reader, writer = await asyncio.open_unix_connection(path)
         try:
             writer.write(message.encode())
             writer.write_eof()  # the server echoes until EOF, then closes
