@@ -7,14 +7,7 @@ import asyncio
 import socket
 
 from helpers.echo import echo_once
-from tests.scripts import assert_one_line_error, interrupt, run_script, running_server
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.scripts import assert_one_line_error, free_port, interrupt, run_script, running_server
 
 
 def test_server_on_port_0_prints_its_real_port_and_client_talks_to_it():

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import os
 import runpy
-import socket
-import subprocess
-import sys
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pytest
 
@@ -32,34 +27,11 @@ from helpers.http_headers import (
 from helpers.http_headers import main as script_main
 from helpers.local_http import LocalHTTPServer
 from helpers.tls import LocalCA
+from tests.scripts import ROOT, assert_one_line_error, free_port, run_script
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDEVMODE": ""}
 CA = LocalCA()
 CLIENT = CA.client_context()  # made once: loading the system's CAs takes a while
 SCRIPT = "helpers.http_headers"
-
-
-# (tests.scripts has the same two helpers; it also imports jupyter_client, 2 s of CPU)
-def run_script(module: str, *args: str, timeout: float = 10) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=ENV,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
-    """Exit status != 0 and exactly one readable line on stderr, no traceback."""
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- URLs and requests: nothing unsafe is ever sent ------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 
@@ -18,12 +17,7 @@ from helpers.relay import (
     start_relay,
     text_table,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.scripts import free_port
 
 
 async def recording_server(name: str = "t-recorder"):

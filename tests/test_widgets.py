@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 from helpers.background import serve, stop_all
 from helpers.echo import handle_echo
 from helpers.widgets import EchoClientWidget
-
-
-def free_port() -> int:
-    """A port nothing listens on: bind one, read it, close it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.scripts import free_port
 
 
 def test_send_returns_the_echo_and_writes_the_transcript():
