@@ -60,6 +60,16 @@ class BackgroundServer:
     def is_serving(self) -> bool:
         return self.server is not None and self.server.is_serving()
 
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until no connection is open; False if one still is after ``timeout`` s."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self.connections:
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            return False
+        return True
+
     async def _run(self, handler: Handler, reader, writer) -> None:
         """Run one connection: track it, keep the handler's errors, always close."""
         self.served += 1

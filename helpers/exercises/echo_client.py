@@ -29,17 +29,6 @@ def _short(value: object, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-async def _left_open(srv, timeout: float) -> bool:
-    """True if the server still holds a connection after ``timeout`` seconds."""
-    try:
-        async with asyncio.timeout(timeout):
-            while srv.connections:
-                await asyncio.sleep(0.01)
-    except TimeoutError:
-        return True
-    return False
-
-
 async def check(fn: Callable, timeout: float = 2.0) -> bool:
     """Print ✓ if ``fn`` echoes every message over one connection and closes it."""
     if not inspect.iscoroutinefunction(fn):
@@ -49,7 +38,7 @@ async def check(fn: Callable, timeout: float = 2.0) -> bool:
     try:
         problem = await _problem(fn, srv, timeout)
         # Give the server time to see the client's FIN and finish its side.
-        if await _left_open(srv, timeout=1.0) and problem is None:
+        if not await srv.wait_idle(timeout=1.0) and problem is None:
             problem = ("the connection is still open: writer.close(), then"
                        " await writer.wait_closed()")
     finally:

@@ -57,17 +57,6 @@ async def _cases(lab: Path) -> tuple[BackgroundServer, list[tuple[str, str | Pat
     ]
 
 
-async def _still_connected(srv: BackgroundServer, timeout: float) -> bool:
-    """True if a connection to ``srv`` is still open after ``timeout`` seconds."""
-    try:
-        async with asyncio.timeout(timeout):
-            while srv.connections:
-                await asyncio.sleep(0.01)
-    except TimeoutError:
-        return True
-    return False
-
-
 async def check(probe: Callable, timeout: float = 2.0) -> bool:
     """Print ✓ or "✗ not yet: why"; return whether ``probe`` tells every case apart."""
     name = getattr(probe, "__name__", "your function")
@@ -95,7 +84,7 @@ async def check(probe: Callable, timeout: float = 2.0) -> bool:
             if answer != expected:
                 print(f"✗ not yet: {name}({what}) returned {answer!r}, expected {expected!r}")
                 return False
-            if await _still_connected(srv, 1.0):
+            if not await srv.wait_idle(1.0):
                 print(f"✗ not yet: {name} left its connection to the live server open: "
                       "close the writer (and await wait_closed())")
                 return False
