@@ -88,7 +88,12 @@ def test_shape_and_navigation(path):
     assert "00-start-here.ipynb" in links or path.name == "00-start-here.ipynb"
     for target in links:
         assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
-    assert "index" in markdown[0] and "index" in markdown[-1], "navigation line first and last"
+    position = NOTEBOOKS.index(path)
+    neighbours = NOTEBOOKS[max(position - 1, 0):position] + NOTEBOOKS[position + 1:position + 2]
+    for cell in (markdown[0], markdown[-1]):  # the navigation line, first and last
+        assert "[index](00-start-here.ipynb)" in cell
+        for other in neighbours:
+            assert f"]({other.name})" in cell, f"{path.name}: no link to {other.name}"
     last_code = code_cells(nb)[-1].source
     assert "stop_all()" in last_code, "the last code cell stops what the notebook started"
 
