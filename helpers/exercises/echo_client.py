@@ -8,12 +8,12 @@ echoes in chunks of at most 100 bytes) and prints one line: ✓ or ✗ not yet.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable
 
 from helpers.background import serve, stop
 from helpers.echo import handle_echo
+from helpers.exercises.attempt import attempt, not_yet, verdict
 
 NAME = "_check_echo_client"  # a private server name: never clashes with the notebook's
 MESSAGES = [
@@ -32,8 +32,7 @@ def _short(value: object, width: int = 60) -> str:
 async def check(fn: Callable, timeout: float = 2.0) -> bool:
     """Print ✓ if ``fn`` echoes every message over one connection and closes it."""
     if not inspect.iscoroutinefunction(fn):
-        print("✗ not yet: echo_all must be an async function (async def echo_all(...))")
-        return False
+        return not_yet("echo_all must be an async function (async def echo_all(...))")
     srv = await serve(NAME, handle_echo)
     try:
         problem = await _problem(fn, srv, timeout)
@@ -43,25 +42,19 @@ async def check(fn: Callable, timeout: float = 2.0) -> bool:
                        " await writer.wait_closed()")
     finally:
         await stop(NAME)
-    if problem is not None:
-        print(f"✗ not yet: {problem}")
-        return False
-    print(f"✓ {len(MESSAGES)} messages echoed over one connection, then closed cleanly")
-    return True
+    return verdict(problem, f"{len(MESSAGES)} messages echoed over one connection,"
+                            " then closed cleanly")
 
 
 async def _problem(fn: Callable, srv, timeout: float) -> str | None:
     """What is wrong with ``fn``'s answer, or None."""
-    try:
-        async with asyncio.timeout(timeout):
-            got = await fn(srv.host, srv.port, list(MESSAGES))
-    except NotImplementedError:
-        return "echo_all still raises NotImplementedError: write its body"
-    except TimeoutError:
-        return (f"no result within {timeout} s. Does it wait for an EOF that never"
-                " comes? The server only closes after YOUR EOF.")
-    except Exception as exc:  # the learner's bug: report it, never raise
-        return f"echo_all raised {type(exc).__name__}: {exc}"
+    got, problem = await attempt(
+        fn, srv.host, srv.port, list(MESSAGES), name="echo_all", timeout=timeout,
+        stub="echo_all still raises NotImplementedError: write its body",
+        on_timeout=(f"no result within {timeout} s. Does it wait for an EOF that never"
+                    " comes? The server only closes after YOUR EOF."))
+    if problem is not None:
+        return problem
     if not isinstance(got, list):
         return f"expected a list of str, got {type(got).__name__}"
     if len(got) != len(MESSAGES):

@@ -20,6 +20,7 @@ import socket
 import struct
 
 from helpers.background import BackgroundServer, close_quietly, serve, stop
+from helpers.exercises.attempt import not_yet
 
 NAME = "_check_shout"  # private: a learner's own servers keep running
 
@@ -177,10 +178,8 @@ async def check(fn, timeout: float = 1.0) -> bool:
         async with asyncio.timeout(20 * timeout + 5):  # a last resort: never hang
             message = await _run_checks(fn, timeout)
     except NotYet as exc:
-        print(f"✗ not yet: {exc}")
-        return False
+        return not_yet(str(exc))
     except Exception as exc:  # the check must never raise at the learner
-        print(f"✗ not yet: the check could not finish: {type(exc).__name__}: {exc}")
-        return False
+        return not_yet(f"the check could not finish: {type(exc).__name__}: {exc}")
     print(message)
     return True

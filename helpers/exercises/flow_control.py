@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 
+from helpers.exercises.attempt import attempt, not_yet
 from helpers.flow import KiB, slow_peer
 
 CHUNK = 16 * KiB
@@ -43,47 +44,39 @@ class WatchedWriter:
         self._note()
 
 
-def _not_yet(reason: str) -> bool:
-    print(f"✗ not yet: {reason}")
-    return False
-
-
 async def check(send_all, *, count: int = COUNT, chunk: int = CHUNK,
                 timeout: float = 5.0) -> bool:
     """Run ``send_all`` against a slow reader; print ✓ or ✗ with the reason; return the verdict."""
     if not inspect.iscoroutinefunction(send_all):
-        return _not_yet("send_all must be a coroutine function (async def): "
-                        "it has to await writer.drain()")
+        return not_yet("send_all must be a coroutine function (async def): "
+                       "it has to await writer.drain()")
     chunks = [bytes([65 + i % 26]) * chunk for i in range(count)]
     expected = b"".join(chunks)
     async with slow_peer(keep=True) as peer:
         watched = WatchedWriter(peer.writer)
         low, high = peer.writer.transport.get_write_buffer_limits()
-        try:
-            async with asyncio.timeout(timeout):
-                await send_all(watched, chunks)
-        except NotImplementedError:
-            return _not_yet("send_all raised NotImplementedError: write its body first")
-        except TimeoutError:
-            return _not_yet(f"send_all did not finish within {timeout:g} s")
-        except Exception as exc:  # the learner's bug, reported in one line
-            return _not_yet(f"send_all raised {type(exc).__name__}: {exc}")
+        _, problem = await attempt(
+            send_all, watched, chunks, name="send_all", timeout=timeout,
+            stub="send_all raised NotImplementedError: write its body first",
+            on_timeout=f"send_all did not finish within {timeout:g} s")
+        if problem is not None:
+            return not_yet(problem)
         if watched.writes == 0:
-            return _not_yet("send_all never called writer.write()")
+            return not_yet("send_all never called writer.write()")
         if watched.peak > high + chunk:
-            return _not_yet(f"the write buffer grew far past the high-water mark "
-                            f"({high // KiB} KiB): await writer.drain() after each write()")
+            return not_yet(f"the write buffer grew far past the high-water mark "
+                           f"({high // KiB} KiB): await writer.drain() after each write()")
         try:
             await peer.finish(timeout)
         except TimeoutError:
-            return _not_yet(f"the reader did not get everything within {timeout:g} s")
+            return not_yet(f"the reader did not get everything within {timeout:g} s")
         got = bytes(peer.data)
     if got != expected:
         if len(got) != len(expected):
-            return _not_yet(f"the reader got {len(got) // KiB} KiB of "
-                            f"{len(expected) // KiB} KiB: send every chunk, once")
-        return _not_yet("the reader got the right number of bytes but not the chunks "
-                        "in order")
+            return not_yet(f"the reader got {len(got) // KiB} KiB of "
+                           f"{len(expected) // KiB} KiB: send every chunk, once")
+        return not_yet("the reader got the right number of bytes but not the chunks "
+                       "in order")
     print(f"✓ send_all sent {len(expected) // KiB} KiB in {count} chunks and the write "
           f"buffer never went past the high-water mark ({high // KiB} KiB) "
           f"by more than one chunk")

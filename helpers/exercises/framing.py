@@ -20,6 +20,7 @@ import inspect
 from collections.abc import Callable
 
 from helpers.background import serve, stop
+from helpers.exercises.attempt import verdict
 from helpers.relay import start_relay
 
 SERVER = "_check_framing_server"  # private names: never clash with the notebook's
@@ -180,9 +181,6 @@ async def _problem(encode: Callable, read: Callable, timeout: float) -> str | No
 async def check(encode: Callable, read: Callable, timeout: float = 2.0) -> bool:
     """Print ✓ if the codec round-trips every message however the bytes are split."""
     problem = await _problem(encode, read, timeout)
-    if problem is not None:
-        print(f"✗ not yet: {problem}")
-        return False
-    print(f"✓ {len(MESSAGES)} messages survived 1-byte pieces and the relay's re-chunking;"
-          " a clean end gives None, a truncated message raises IncompleteReadError")
-    return True
+    return verdict(problem, f"{len(MESSAGES)} messages survived 1-byte pieces and the relay's"
+                            " re-chunking; a clean end gives None, a truncated message raises"
+                            " IncompleteReadError")

@@ -9,10 +9,10 @@ one line: ✓ or ✗ not yet.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable
 
+from helpers.exercises.attempt import attempt, not_yet
 from helpers.local_http import LocalHTTPServer
 from helpers.tls import LocalCA
 
@@ -30,8 +30,7 @@ def _cases(plain, keep, tls, cafile):
 async def check(fn: Callable, timeout: float = 2.0) -> bool:
     """Print ✓ if ``fn`` returns the right status for each case, within ``timeout`` each."""
     if not inspect.iscoroutinefunction(fn):
-        print("✗ not yet: fetch_status must be an async function (async def fetch_status(...))")
-        return False
+        return not_yet("fetch_status must be an async function (async def fetch_status(...))")
     with (LocalCA() as ca,
           LocalHTTPServer() as plain,
           LocalHTTPServer(keep_alive=True) as keep,
@@ -39,24 +38,20 @@ async def check(fn: Callable, timeout: float = 2.0) -> bool:
         for label, url, cafile, expected in _cases(plain, keep, tls, ca.cafile()):
             problem = await _problem(fn, url, cafile, expected, timeout)
             if problem is not None:
-                print(f"✗ not yet: {label}: {problem}")
-                return False
+                return not_yet(f"{label}: {problem}")
     print("✓ 200, 404 and 301 over HTTP/1.0 and 1.1, and 200 over HTTPS with the local CA")
     return True
 
 
 async def _problem(fn: Callable, url: str, cafile: str | None, expected: int,
                    timeout: float) -> str | None:
-    try:
-        async with asyncio.timeout(timeout):
-            got = await fn(url, cafile)
-    except NotImplementedError:
-        return "fetch_status still raises NotImplementedError: write its body"
-    except TimeoutError:
-        return (f"no result within {timeout} s. Does it read until EOF on a keep-alive"
-                " connection? Send 'Connection: close', or stop at the blank line.")
-    except Exception as exc:  # the learner's bug: report it, never raise
-        return f"fetch_status raised {type(exc).__name__}: {exc}"
+    got, problem = await attempt(
+        fn, url, cafile, name="fetch_status", timeout=timeout,
+        stub="fetch_status still raises NotImplementedError: write its body",
+        on_timeout=(f"no result within {timeout} s. Does it read until EOF on a keep-alive"
+                    " connection? Send 'Connection: close', or stop at the blank line."))
+    if problem is not None:
+        return problem
     if type(got) is not int:
         return f"expected an int such as {expected}, got {got!r}"
     if got != expected:

@@ -20,6 +20,7 @@ from typing import NamedTuple
 from helpers.background import close_quietly
 from helpers.cli import describe
 from helpers.echo import handle_echo
+from helpers.exercises.attempt import not_yet
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -130,29 +131,23 @@ async def check(test_fn: Callable, timeout: float = 3.0) -> bool:
     """Print ✓ or "✗ not yet: why"; return whether ``test_fn`` passes good handlers only."""
     name = getattr(test_fn, "__name__", "your test")
     if not inspect.iscoroutinefunction(test_fn):
-        print(f"✗ not yet: {name} must be a coroutine function (async def)")
-        return False
+        return not_yet(f"{name} must be a coroutine function (async def)")
     for case in CORRECT:
         failure = await _outcome(test_fn, case.handler, timeout)
         if isinstance(failure, NotImplementedError):
-            print(f"✗ not yet: {name} raised NotImplementedError: {failure}")
-            return False
+            return not_yet(f"{name} raised NotImplementedError: {failure}")
         if isinstance(failure, _Hung):
-            print(f"✗ not yet: {name} did not finish within {timeout} s on {case.what}")
-            return False
+            return not_yet(f"{name} did not finish within {timeout} s on {case.what}")
         if failure is not None:
-            print(f"✗ not yet: {name} fails a correct handler, {case.what}: "
-                  f"{_say(failure)} ({case.hint})")
-            return False
+            return not_yet(f"{name} fails a correct handler, {case.what}: "
+                           f"{_say(failure)} ({case.hint})")
     for case in BROKEN:
         failure = await _outcome(test_fn, case.handler, timeout)
         if isinstance(failure, _Hung):
-            print(f"✗ not yet: {name} hung for {timeout} s on a handler that {case.what}: "
-                  f"a test must fail, not hang ({case.hint})")
-            return False
+            return not_yet(f"{name} hung for {timeout} s on a handler that {case.what}: "
+                           f"a test must fail, not hang ({case.hint})")
         if failure is None:
-            print(f"✗ not yet: {name} passes a broken handler that {case.what} ({case.hint})")
-            return False
+            return not_yet(f"{name} passes a broken handler that {case.what} ({case.hint})")
     print(f"✓ {name} passes both correct handlers and catches all {len(BROKEN)} broken ones "
           "(silent, shouting, one-shot, never answering)")
     return True

@@ -11,13 +11,13 @@ runs the learner's function, and looks at the longest silence of the heartbeat.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Callable
 from itertools import pairwise
 
 from helpers.background import serve, stop
 from helpers.cli import describe
 from helpers.echo import handle_echo
+from helpers.exercises.attempt import attempt, not_yet
 
 NAP = 0.3  # seconds the function must take (it is a nap, after all)
 TICK = 0.01  # the heartbeat's period
@@ -43,37 +43,25 @@ async def check(fn: Callable, timeout: float = 5.0) -> bool:
     try:
         await asyncio.sleep(0)  # the first tick
         start = loop.time()
-        try:
-            result = fn("ping", srv.address)
-            if not inspect.isawaitable(result):
-                print(f"✗ not yet: {name} must be a coroutine function (async def)")
-                return False
-            async with asyncio.timeout(timeout):
-                reply = await result
-        except TimeoutError:
-            print(f"✗ not yet: {name} did not finish within {timeout} s")
-            return False
-        except Exception as exc:  # the learner's bug: report it, never raise
-            print(f"✗ not yet: {name} raised {type(exc).__name__}: {describe(exc)}")
-            return False
+        reply, problem = await attempt(fn, "ping", srv.address, name=name, timeout=timeout,
+                                       say=describe)
         end = loop.time()
     finally:
         heartbeat.cancel()
         await asyncio.gather(heartbeat, return_exceptions=True)
         await stop(NAME)
+    if problem is not None:
+        return not_yet(problem)
     beats = [start] + [t for t in ticks if start < t < end] + [end]
     silence = max(b - a for a, b in pairwise(beats))
     if end - start < NAP - 0.05:
-        print(f"✗ not yet: {name} returned too soon: keep the {NAP} s nap, "
-              "just make it non-blocking")
-        return False
+        return not_yet(f"{name} returned too soon: keep the {NAP} s nap, "
+                       "just make it non-blocking")
     if silence >= FROZEN:
-        print(f"✗ not yet: the event loop stood still during {name} "
-              "(a blocking call such as time.sleep?)")
-        return False
+        return not_yet(f"the event loop stood still during {name} "
+                       "(a blocking call such as time.sleep?)")
     if reply != "ping":
-        print(f"✗ not yet: expected the echo 'ping', got {reply!r}")
-        return False
+        return not_yet(f"expected the echo 'ping', got {reply!r}")
     print(f"✓ {name} naps without blocking: the event loop kept running, "
           "and the echo came back")
     return True

@@ -17,7 +17,6 @@ hangs up on the live server and leaves the stale file where it was.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import shutil
 import socket
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from helpers.background import BackgroundServer, serve_unix, stop
 from helpers.cli import describe
+from helpers.exercises.attempt import attempt, not_yet
 from helpers.unix_echo import unix_sockets_available
 
 NAME = "_check_unix_probe"  # a private server name: never clashes with the notebook's
@@ -67,30 +67,19 @@ async def check(probe: Callable, timeout: float = 2.0) -> bool:
     try:
         srv, cases = await _cases(lab)
         for what, path, expected in cases:
-            try:
-                result = probe(path)
-                if not inspect.isawaitable(result):
-                    print(f"✗ not yet: {name} must be a coroutine function (async def)")
-                    return False
-                async with asyncio.timeout(timeout):
-                    answer = await result
-            except TimeoutError:
-                print(f"✗ not yet: {name}({what}) did not answer within {timeout} s")
-                return False
-            except Exception as exc:  # the learner's bug: report it, never raise
-                print(f"✗ not yet: {name}({what}) raised {type(exc).__name__}: "
-                      f"{describe(exc)}")
-                return False
+            call = f"{name}({what})"
+            answer, problem = await attempt(
+                probe, path, name=call, timeout=timeout, say=describe,
+                on_timeout=f"{call} did not answer within {timeout} s")
+            if problem is not None:
+                return not_yet(problem)
             if answer != expected:
-                print(f"✗ not yet: {name}({what}) returned {answer!r}, expected {expected!r}")
-                return False
+                return not_yet(f"{call} returned {answer!r}, expected {expected!r}")
             if not await srv.wait_idle(1.0):
-                print(f"✗ not yet: {name} left its connection to the live server open: "
-                      "close the writer (and await wait_closed())")
-                return False
+                return not_yet(f"{name} left its connection to the live server open: "
+                               "close the writer (and await wait_closed())")
         if not (lab / "stale.sock").exists():
-            print(f"✗ not yet: {name} removed the stale socket file: a probe only looks")
-            return False
+            return not_yet(f"{name} removed the stale socket file: a probe only looks")
     finally:
         await stop(NAME)
         shutil.rmtree(lab, ignore_errors=True)
