@@ -343,7 +343,7 @@ class HeadersWidget:
                                     widgets.HBox([self.trust, self.button]), self.result])
 
     def _clicked(self, _button) -> None:
-        future = asyncio.ensure_future(self.fetch())
+        future = asyncio.create_task(self.fetch())
         self.pending.add(future)
         future.add_done_callback(self.pending.discard)
 

@@ -229,7 +229,7 @@ class StreamLab:
         self.arg.value = ""
 
     def _spawn(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
+        task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -277,7 +277,7 @@ class StreamLab:
             if call == "at_eof":
                 step.returned = self.reader.at_eof()
             else:
-                task = asyncio.ensure_future(getattr(self.reader, call)(*args))
+                task = asyncio.create_task(getattr(self.reader, call)(*args))
                 for _ in range(3):  # a fed reader needs no I/O: a few turns are enough
                     await asyncio.sleep(0)
                 if not task.done():

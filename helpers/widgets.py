@@ -55,7 +55,7 @@ class EchoClientWidget:
 
     def _clicked(self, _button: widgets.Button) -> None:
         # A callback cannot await: start the work on the running loop and keep it.
-        future = asyncio.ensure_future(self.send(self.text.value))
+        future = asyncio.create_task(self.send(self.text.value))
         self.pending.add(future)
         future.add_done_callback(self.pending.discard)
 

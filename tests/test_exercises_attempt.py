@@ -81,7 +81,7 @@ def test_cancellation_is_not_swallowed():
         async def forever():
             await asyncio.Event().wait()
 
-        task = asyncio.ensure_future(attempt(forever, name="f", timeout=10))
+        task = asyncio.create_task(attempt(forever, name="f", timeout=10))
         await asyncio.sleep(0.01)
         task.cancel()
         try:

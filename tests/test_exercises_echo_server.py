@@ -140,7 +140,7 @@ def test_a_plain_function_that_schedules_the_solution_passes(capsys):
     tasks = set()
 
     def shout(reader, writer):
-        task = asyncio.ensure_future(solution(reader, writer))
+        task = asyncio.create_task(solution(reader, writer))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 

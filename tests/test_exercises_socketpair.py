@@ -26,7 +26,7 @@ def weak_test(*, size: int = 225, text: bytes = b"a", timeout: float | None = 0.
         a, b = socket.socketpair()
         server = await asyncio.open_connection(sock=b)
         reader, writer = await asyncio.open_connection(sock=a)
-        task = asyncio.ensure_future(handler(*server))
+        task = asyncio.create_task(handler(*server))
         try:
             writer.write(sent)
             writer.write_eof()
@@ -56,7 +56,7 @@ def test_the_correct_handlers_echo_and_the_broken_ones_do_not():
     """The check's own handlers, over a socketpair: what each one sends back."""
     async def reply(handler) -> bytes:
         a, b = socket.socketpair()
-        task = asyncio.ensure_future(handler(*await asyncio.open_connection(sock=b)))
+        task = asyncio.create_task(handler(*await asyncio.open_connection(sock=b)))
         reader, writer = await asyncio.open_connection(sock=a)
         writer.write(b"abc" * 50)
         writer.write_eof()

@@ -59,7 +59,7 @@ async def read_in_pieces(read, data: bytes, sizes: list[int]) -> list[bytes]:
             await asyncio.sleep(0)  # the reader runs, sees a partial message, waits
         reader.feed_eof()
 
-    feeder = asyncio.ensure_future(feed())
+    feeder = asyncio.create_task(feed())
     try:
         return await read_all(reader, read)
     finally:

@@ -81,7 +81,7 @@ async def _trickled(read: Callable, data: bytes) -> list:
             await asyncio.sleep(0)
         reader.feed_eof()
 
-    feeder = asyncio.ensure_future(trickle())
+    feeder = asyncio.create_task(trickle())
     try:
         return await _read_all(read, reader)
     finally:

@@ -39,7 +39,7 @@ async def check(fn: Callable, timeout: float = 5.0) -> bool:
     srv = await serve(NAME, handle_echo)
     loop = asyncio.get_running_loop()
     ticks: list[float] = []
-    heartbeat = asyncio.ensure_future(_beat(ticks))
+    heartbeat = asyncio.create_task(_beat(ticks))
     try:
         await asyncio.sleep(0)  # the first tick
         start = loop.time()
