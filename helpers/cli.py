@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn
 
 
@@ -21,6 +21,26 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (try --help)\n")
+
+
+def echo_parser(prog: str, description: str, server_help: str, client_help: str,
+                add_address: Callable[[argparse.ArgumentParser], None]) -> Parser:
+    """The ``server`` / ``client MESSAGE`` command line shared by the echo scripts.
+
+    ``add_address`` adds where to find the server (``--host``/``--port``, or ``PATH``).
+    """
+    parser = Parser(prog=prog, description=description)
+    sub = parser.add_subparsers(dest="role", required=True, metavar="{server,client}")
+    server = sub.add_parser("server", help=server_help)
+    client = sub.add_parser("client", help=client_help)
+    client.add_argument("message")
+    for p in (server, client):
+        p.error = parser.error  # one-line errors for the sub-commands too
+        add_address(p)
+    server.add_argument("--idle-timeout", type=positive_seconds, default=30.0,
+                        help="drop a client that sends nothing for this long (s)")
+    client.add_argument("--timeout", type=positive_seconds, default=5.0)
+    return parser
 
 
 def port_number(text: str) -> int:

@@ -16,7 +16,7 @@ import os
 import sys
 
 from helpers.background import close_quietly
-from helpers.cli import Parser, UserError, port_number, positive_seconds, run
+from helpers.cli import UserError, echo_parser, port_number, run
 
 DEFAULT_PORT = 8888  # the seed's port; in a notebook use 0 (JupyterLab may own 8888)
 
@@ -98,18 +98,12 @@ async def run_client(message: str, host: str, port: int, timeout: float) -> None
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = Parser(prog="python -m helpers.echo", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="role", required=True, metavar="{server,client}")
-    server = sub.add_parser("server", help="run the echo server")
-    client = sub.add_parser("client", help="send MESSAGE and print the echo")
-    client.add_argument("message")
-    for p in (server, client):
-        p.error = parser.error  # one-line errors for the sub-commands too
+    def add_address(p) -> None:
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=port_number, default=DEFAULT_PORT)
-    server.add_argument("--idle-timeout", type=positive_seconds, default=30.0,
-                        help="drop a client that sends nothing for this long (s)")
-    client.add_argument("--timeout", type=positive_seconds, default=5.0)
+
+    parser = echo_parser("python -m helpers.echo", __doc__.split("\n")[0], "run the echo server",
+                         "send MESSAGE and print the echo", add_address)
     args = parser.parse_args(argv)
     if args.role == "server":
         run(parser.prog, run_server(args.host, args.port, args.idle_timeout))

@@ -22,7 +22,7 @@ import stat
 import sys
 
 from helpers.background import close_quietly, serve_unix
-from helpers.cli import Parser, UserError, describe, positive_seconds, run
+from helpers.cli import UserError, describe, echo_parser, run
 from helpers.echo import echo_once, handle_echo
 
 PROG = "python -m helpers.unix_echo"
@@ -172,18 +172,13 @@ def socket_path(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = Parser(prog=PROG, description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="role", required=True, metavar="{server,client}")
-    server = sub.add_parser("server", help="run the echo server on a Unix socket at PATH")
-    client = sub.add_parser("client", help="send MESSAGE to the server at PATH, print the echo")
-    client.add_argument("message")
-    for p in (server, client):
-        p.error = parser.error  # one-line errors for the sub-commands too
+    def add_address(p) -> None:
         p.add_argument("path", metavar="PATH", type=socket_path,
                        help="the socket file, e.g. /tmp/echo.sock")
-    server.add_argument("--idle-timeout", type=positive_seconds, default=30.0,
-                        help="drop a client that sends nothing for this long (s)")
-    client.add_argument("--timeout", type=positive_seconds, default=5.0)
+
+    parser = echo_parser(PROG, __doc__.split("\n")[0],
+                         "run the echo server on a Unix socket at PATH",
+                         "send MESSAGE to the server at PATH, print the echo", add_address)
     args = parser.parse_args(argv)
     if not unix_sockets_available():
         parser.exit(1, f"{PROG}: error: Unix sockets are not available on this platform\n")
