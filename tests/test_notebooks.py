@@ -11,8 +11,6 @@ import re
 import pytest
 
 from tests.notebook_tools import (
-    NOTEBOOK_DIR,
-    ROOT,
     Kernel,
     code_cells,
     may_raise,
@@ -78,29 +76,13 @@ def test_saved_outputs_are_clean(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_shape_and_navigation(path):
+def test_shape(path):
+    """The sections every notebook has. Navigation and the index: tests/test_navigation.py."""
     nb = read(path)
-    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    prose = "\n".join(markdown)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     for section in SECTIONS:
         assert f"## {section}" in prose, f"{path.name} has no '## {section}' section"
-    links = re.findall(r"\]\(([^)#\s]+\.ipynb)", prose)
-    assert "00-start-here.ipynb" in links or path.name == "00-start-here.ipynb"
-    for target in links:
+    for target in re.findall(r"\]\(([^)#\s]+\.ipynb)", prose):
         assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
-    position = NOTEBOOKS.index(path)
-    neighbours = NOTEBOOKS[max(position - 1, 0):position] + NOTEBOOKS[position + 1:position + 2]
-    for cell in (markdown[0], markdown[-1]):  # the navigation line, first and last
-        assert "[index](00-start-here.ipynb)" in cell
-        for other in neighbours:
-            assert f"]({other.name})" in cell, f"{path.name}: no link to {other.name}"
     last_code = code_cells(nb)[-1].source
     assert "stop_all()" in last_code, "the last code cell stops what the notebook started"
-
-
-def test_index_and_readme_list_every_notebook():
-    index = "\n".join(c.source for c in read(NOTEBOOK_DIR / "00-start-here.ipynb").cells)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for path in NOTEBOOKS[1:]:
-        assert f"({path.name})" in index, f"00-start-here does not link {path.name}"
-        assert f"notebooks/{path.name}" in readme, f"README does not list {path.name}"
