@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.navigation", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="change nothing, say what is stale")
-    parser.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
+                        help="the repository (default: the one this tool is in)")
     args = parser.parse_args(argv)
     try:
         problems, files = update(args.root, write=not args.check)
