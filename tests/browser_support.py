@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 HOW_TO_GET_A_BROWSER = (
     "the browser test needs Chromium and the playwright package: "
     "`apt-get install -y chromium` (Debian; or set CHROMIUM=/path/to/chromium-or-chrome) "
-    "and `pip install -r requirements.txt`; never `playwright install`"
+    "and `pip install -r requirements-test.txt`; never `playwright install`"
 )
 
 # User settings: what a learner's JupyterLab would ask or fetch is switched off, and
