@@ -46,7 +46,8 @@ def read_notebooks(root: Path) -> list[Notebook]:
     for path in sorted((root / "notebooks").glob("[0-9][0-9]-*.ipynb")):
         text = path.read_text(encoding="utf-8")
         nb = nbformat.reads(text, as_version=4)
-        first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
+        first = next((c.source for c in nb.cells
+                      if c.cell_type == "markdown" and not is_navigation(c)), "")
         heading, _, rest = first.partition("\n")
         match = HEADING.fullmatch(heading.strip())
         promise = " ".join(rest.strip().split("\n\n")[0].split())
