@@ -121,7 +121,8 @@ async def slow_peer(read_size: int = READ_SIZE, pause: float = PAUSE, *,
         if writer is not None:
             transport = writer.transport
             # Drop unsent bytes: the experiment is over. Not on a transport that has
-            # closed already: abort() then fails on 3.11 (its loop is gone).
+            # closed already: abort() then raises AttributeError, its loop being gone
+            # (seen on 3.11.7, 3.12.1 and 3.13.0).
             if not transport.is_closing() or transport.get_write_buffer_size():
                 transport.abort()
             with contextlib.suppress(OSError):
@@ -132,8 +133,9 @@ async def slow_peer(read_size: int = READ_SIZE, pause: float = PAUSE, *,
         if box:
             box[0].stopped = True
         if handlers:
-            # The reader stops at its next step; cancelling it instead makes 3.11 and
-            # 3.12 log the CancelledError ("Exception in callback ...").
+            # The reader stops at its next step; cancelling it instead makes 3.11 up to
+            # 3.11.7 and 3.12 up to 3.12.1 log the CancelledError ("Exception in callback
+            # ..."); gh-113538 fixed that in 3.12.2 and 3.11.8.
             _, pending = await asyncio.wait(handlers, timeout=2.0)
             for task in pending:
                 task.cancel()
