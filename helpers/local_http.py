@@ -15,6 +15,7 @@ Or, in a test: ``with LocalHTTPServer() as srv: ...``.
 
 Paths served (HEAD and GET): ``/`` and ``/path/page.html`` (200), ``/redirect``
 (301), ``/latin1`` (200, with a header that is not valid UTF-8), anything else 404.
+An HTTP/1.1 request without a ``Host`` header gets 400, as the standard requires.
 Every response carries ``X-Request-Target`` (the target exactly as received). The
 headers are the same on every run except ``Date``. Nothing is printed: the request
 log and any errors are kept in ``srv.log`` and ``srv.errors``.
@@ -48,6 +49,10 @@ class Handler(BaseHTTPRequestHandler):
         self.server.log.append(format % args)
 
     def _respond(self, send_body: bool) -> None:
+        if self.request_version == "HTTP/1.1" and "Host" not in self.headers:
+            # RFC 9112, 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host.
+            self.send_error(400, "Missing Host header")
+            return
         path = self.path.split("?", 1)[0]
         extra: list[tuple[str, str]] = []
         if path in PAGES:
