@@ -3,48 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-import runpy
-from pathlib import Path
 
-from helpers import background
 from helpers.echo import echo_once
-from helpers.exercises.echo_client import MESSAGES, NAME, check
+from helpers.exercises.echo_client import MESSAGES, STILL_OPEN, UNCLOSED, check
+from tests.exercise_support import judged, not_yet, passes, solution
 
-SOLUTION_FILE = Path(__file__).resolve().parent.parent / "notebooks/solutions/01-echo-client.py"
-SOLUTION = runpy.run_path(str(SOLUTION_FILE))
-
-
-def verdict(fn, capsys, timeout: float = 2.0) -> tuple[bool, str]:
-    ok = asyncio.run(check(fn, timeout=timeout))
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, f"check prints exactly one line, got {out!r}"
-    assert background.get(NAME) is None, "check must stop its private server"
-    return ok, out
+echo_all = solution("01-echo-client", "echo_all")
 
 
-def test_the_reference_solution_passes(capsys):
-    ok, out = verdict(SOLUTION["echo_all"], capsys)
-    assert ok and out.startswith("✓"), out
-    assert f"{len(MESSAGES)} messages" in out
+def test_the_reference_solution_passes():
+    line = passes(check, echo_all)
+    assert line == f"✓ {len(MESSAGES)} messages echoed over one connection, then closed cleanly"
 
 
-def test_the_stub_is_not_yet(capsys):
+def test_the_stub_is_not_yet():
     async def echo_all(host, port, messages):
         raise NotImplementedError("your code here")
 
-    ok, out = verdict(echo_all, capsys)
-    assert not ok and out.startswith("✗ not yet:") and "NotImplementedError" in out
+    assert not_yet(check, echo_all) == "echo_all still raises NotImplementedError: write its body"
 
 
-def test_a_plain_function_is_not_yet(capsys):
+def test_a_plain_function_is_not_yet():
     def echo_all(host, port, messages):
         return list(messages)
 
-    ok, out = verdict(echo_all, capsys)
-    assert not ok and "async" in out
+    assert not_yet(check, echo_all) == "echo_all must be a coroutine function (async def)"
 
 
-def test_read_100_loses_the_rest_of_a_long_echo(capsys):
+def test_read_100_loses_the_rest_of_a_long_echo():
     async def echo_all(host, port, messages):
         reader, writer = await asyncio.open_connection(host, port)
         echoes = []
@@ -55,11 +41,10 @@ def test_read_100_loses_the_rest_of_a_long_echo(capsys):
         await writer.wait_closed()
         return echoes
 
-    ok, out = verdict(echo_all, capsys)
-    assert not ok and out.startswith("✗ not yet: sent 'xxx"), out
+    assert not_yet(check, echo_all).startswith("sent 'xxx")
 
 
-def test_counting_characters_instead_of_bytes_fails(capsys):
+def test_counting_characters_instead_of_bytes_fails():
     async def echo_all(host, port, messages):
         reader, writer = await asyncio.open_connection(host, port)
         echoes = []
@@ -71,42 +56,60 @@ def test_counting_characters_instead_of_bytes_fails(capsys):
         await writer.wait_closed()
         return echoes
 
-    ok, out = verdict(echo_all, capsys)
-    assert not ok and "naïve" in out, out
+    assert "naïve" in not_yet(check, echo_all)
 
 
-def test_one_connection_per_message_is_not_yet(capsys):
+def test_one_connection_per_message_is_not_yet():
     async def echo_all(host, port, messages):
         return [await echo_once(m, host, port) for m in messages]
 
-    ok, out = verdict(echo_all, capsys)
-    assert not ok and f"opened {len(MESSAGES)} connections" in out, out
+    assert f"opened {len(MESSAGES)} connections" in not_yet(check, echo_all)
 
 
-def test_a_connection_left_open_is_not_yet(capsys):
+def test_a_connection_never_closed_is_not_yet():
+    """Right echoes, no close(): the writer is dropped, and the garbage collector closes it.
+
+    The server sees a clean end either way; the check must still say who closed it.
+    """
+    async def echo_all(host, port, messages):
+        reader, writer = await asyncio.open_connection(host, port)
+        echoes = []
+        for message in messages:
+            data = message.encode()
+            writer.write(data)
+            await writer.drain()
+            echoes.append((await reader.readexactly(len(data))).decode())
+        return echoes  # forgot writer.close()
+
+    assert not_yet(check, echo_all) == UNCLOSED
+    assert "never closed its connection" in UNCLOSED
+
+
+def test_a_connection_kept_open_is_not_yet():
     kept = []
 
     async def echo_all(host, port, messages):
         reader, writer = await asyncio.open_connection(host, port)
-        kept.append(writer)
+        kept.append(writer)  # kept somewhere: the garbage collector cannot close it
         echoes = []
         for message in messages:
             data = message.encode()
             writer.write(data)
             echoes.append((await reader.readexactly(len(data))).decode())
-        return echoes  # forgot writer.close()
+        return echoes
 
     async def main():
-        ok = await check(echo_all)
-        kept[0].close()
-        await kept[0].wait_closed()
-        return ok
+        try:
+            return await judged(check, echo_all)
+        finally:
+            kept[0].close()
+            await kept[0].wait_closed()
 
-    assert not asyncio.run(main())
-    assert "still open" in capsys.readouterr().out
+    ok, line = asyncio.run(main())
+    assert (ok, line) == (False, f"✗ not yet: {STILL_OPEN}")
 
 
-def test_waiting_for_an_eof_that_never_comes_times_out(capsys):
+def test_waiting_for_an_eof_that_never_comes_times_out():
     async def echo_all(host, port, messages):
         reader, writer = await asyncio.open_connection(host, port)
         try:
@@ -116,11 +119,10 @@ def test_waiting_for_an_eof_that_never_comes_times_out(capsys):
             writer.close()
             await writer.wait_closed()
 
-    ok, out = verdict(echo_all, capsys, timeout=0.3)
-    assert not ok and "no result within 0.3 s" in out, out
+    assert not_yet(check, echo_all, timeout=0.3).startswith("no result within 0.3 s")
 
 
-def test_an_exception_is_reported_not_raised(capsys):
+def test_an_exception_is_reported_not_raised():
     async def echo_all(host, port, messages):
         reader, writer = await asyncio.open_connection(host, port)
         try:
@@ -134,13 +136,11 @@ def test_an_exception_is_reported_not_raised(capsys):
             writer.close()
             await writer.wait_closed()
 
-    ok, out = verdict(echo_all, capsys)
-    assert not ok and out.startswith("✗ not yet: echo_all raised"), out
+    assert not_yet(check, echo_all).startswith("echo_all raised")
 
 
-def test_a_wrong_type_is_not_yet(capsys):
+def test_a_wrong_type_is_not_yet():
     async def echo_all(host, port, messages):
         return " ".join(messages)
 
-    ok, out = verdict(echo_all, capsys)
-    assert not ok and "expected a list" in out
+    assert "expected a list" in not_yet(check, echo_all)

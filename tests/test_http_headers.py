@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import runpy
 from contextlib import asynccontextmanager
 
 import pytest
 
 from helpers.background import serve, stop
-from helpers.exercises.http_headers import check
 from helpers.http_headers import (
     FetchError,
     InvalidURL,
@@ -27,7 +25,7 @@ from helpers.http_headers import (
 from helpers.http_headers import main as script_main
 from helpers.local_http import LocalHTTPServer
 from helpers.tls import LocalCA
-from tests.scripts import ROOT, assert_one_line_error, free_port, run_script
+from tests.scripts import assert_one_line_error, free_port, run_script
 
 CA = LocalCA()
 CLIENT = CA.client_context()  # made once: loading the system's CAs takes a while
@@ -315,54 +313,6 @@ def test_script_other_bad_input_in_process(args, words, status, capsys):
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert err.startswith("python -m helpers.http_headers: error: ") and words in err, err
-
-
-# -- the exercise's check ----------------------------------------------------------------------
-
-def test_the_check_passes_the_solution_and_fails_wrong_answers(capsys):
-    solution = runpy.run_path(str(ROOT / "notebooks" / "solutions" / "07-http-headers.py"))
-    fetch_status = solution["fetch_status"]
-
-    async def stub(url, cafile=None):
-        raise NotImplementedError("your code here")
-
-    async def always_200(url, cafile=None):
-        return 200
-
-    async def as_text(url, cafile=None):
-        return str(await fetch_status(url, cafile))
-
-    async def ignores_cafile(url, cafile=None):
-        return await fetch_status(url, None)
-
-    async def waits_for_eof(url, cafile=None):  # HTTP/1.1 without Connection: close
-        target = parse_url(url)
-        reader, writer = await asyncio.open_connection(target.host, target.port)
-        writer.write(f"HEAD {target.target} HTTP/1.1\r\nHost: {target.host_header}\r\n\r\n"
-                     .encode())
-        try:
-            data = await reader.read()  # the keep-alive server never closes
-        finally:
-            writer.close()
-        return int(data.split()[1])
-
-    def not_async(url, cafile=None):
-        return 200
-
-    async def main():
-        results = [await check(fetch_status)]
-        for wrong in (stub, always_200, as_text, ignores_cafile, waits_for_eof, not_async):
-            results.append(await check(wrong, timeout=0.5))
-        return results
-
-    assert asyncio.run(main()) == [True] + [False] * 6
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("✓")
-    assert all(line.startswith("✗ not yet: ") for line in out[1:]), out
-    for line, words in zip(out[1:], ["NotImplementedError", "expected 404, got 200",
-                                     "expected an int", "SSLCertVerificationError",
-                                     "keep-alive", "async function"], strict=True):
-        assert words in line, line
 
 
 def test_headers_widget_fetches_and_reports_errors_in_one_line():
