@@ -1,5 +1,23 @@
-"""Shared plumbing for the Streams Lab notebooks: background servers, scripts, widgets."""
+"""Shared plumbing for the Streams Lab notebooks. A notebook author starts from here.
 
-from helpers.background import serve, serve_unix, stop, stop_all
+Servers in the background of the kernel's event loop (``helpers.background``), each
+under a name, all in one list:
 
-__all__ = ["serve", "serve_unix", "stop", "stop_all"]
+- ``await serve(name, handler)``: a TCP server on 127.0.0.1, a free port; the same
+  name again replaces it (re-running a cell never fails with "address in use").
+- ``await serve_unix(name, handler)``: the same on a Unix socket, in a private directory.
+- ``await ensure(name)``: the server called ``name``, started again if it was stopped
+  (widgets call it, so they still work after the clean-up cell).
+- ``await stop(name)``; ``await stop_all()``: the last cell of every notebook. It also
+  stops the web servers of ``helpers.local_http.serve_http``.
+- ``await close_quietly(writer)``: close a writer; a peer that already left is not an error.
+
+Elsewhere, by topic: ``helpers.echo`` and ``helpers.unix_echo`` (the echo pair, also as
+scripts), ``helpers.framing``, ``helpers.relay``, ``helpers.flow``, ``helpers.tls``,
+``helpers.local_http``, ``helpers.http_headers`` (fetcher and script),
+``helpers.widgets`` (what a learner clicks) and ``helpers.exercises`` (the checks).
+"""
+
+from helpers.background import close_quietly, ensure, serve, serve_unix, stop, stop_all
+
+__all__ = ["close_quietly", "ensure", "serve", "serve_unix", "stop", "stop_all"]

@@ -8,7 +8,14 @@ stops the old one first, so re-running a cell never fails with "address in use".
     srv = await serve("echo", handle_echo)       # 127.0.0.1, a free port
     reader, writer = await asyncio.open_connection(*srv.address)
     ...
+    srv = await ensure("echo")                    # the running "echo", or the same again
     await stop_all()                              # the last cell of a notebook
+
+It is the one list of everything a notebook started: other kinds of servers (the
+HTTP servers of ``helpers.local_http``) are ``register``-ed here too, so that
+``stop_all()`` stops them all. It also remembers how each name was last started:
+``ensure(name)`` starts a stopped server again. A widget uses it, so that it still
+works after the notebook's last cell has stopped everything.
 
 A handler's exceptions are collected in ``srv.errors`` instead of being printed:
 text printed from a background task lands in whichever cell happens to run.
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import shutil
 import socket
@@ -25,11 +33,21 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None] | None]
 
-_servers: dict[str, BackgroundServer] = {}
+
+class Stoppable(Protocol):
+    """Any server the registry can hold: it says whether it serves, and it stops."""
+
+    def is_serving(self) -> bool: ...
+
+    def stop(self) -> Awaitable[None] | None: ...
+
+
+_servers: dict[str, Stoppable] = {}  # what runs now, by name
+_starters: dict[str, Callable[[], Any]] = {}  # how each name was last started
 
 
 @dataclass
@@ -83,7 +101,8 @@ class BackgroundServer:
             await result
         except asyncio.CancelledError:
             # stop() cancelled us: end quietly. Re-raising would make asyncio's own
-            # done-callback log a traceback on 3.11 and 3.12 (3.13 checks cancelled()).
+            # done-callback log a traceback on 3.11 up to 3.11.7 and 3.12 up to 3.12.1 (seen
+            # here); gh-113538 made it check cancelled() (3.12.2, 3.11.8 and 3.13).
             pass
         except Exception as exc:  # a rude client must not take the server down
             self.errors.append(exc)
@@ -133,6 +152,7 @@ async def serve(name: str, handler: Handler, *, host: str = "127.0.0.1", port: i
         lambda r, w: bg._run(handler, r, w), host, port, **kwargs)
     bg.address = bg.server.sockets[0].getsockname()[:2]  # IPv6 adds flow info and scope
     _servers[name] = bg
+    _starters[name] = functools.partial(serve, name, handler, host=host, port=port, **kwargs)
     return bg
 
 
@@ -151,10 +171,49 @@ async def serve_unix(name: str, handler: Handler, path: str | Path | None = None
         lambda r, w: bg._run(handler, r, w), path, **kwargs)
     bg.address = bg.server.sockets[0].getsockname()
     _servers[name] = bg
+    # Without a path of its own, a new private directory each time; else the same path.
+    _starters[name] = functools.partial(
+        serve_unix, name, handler, None if bg.private_dir else path, **kwargs)
     return bg
 
 
-def get(name: str) -> BackgroundServer | None:
+def register(name: str, server: Stoppable, start_again: Callable[[], Any]) -> None:
+    """Keep ``server`` under ``name``, so that ``stop_all()`` stops it too.
+
+    A server already under that name is stopped first. ``start_again()`` starts
+    the same server anew (``ensure`` calls it); it may return an awaitable.
+    For servers whose ``stop()`` is a plain function (a server in a thread).
+    """
+    old = _servers.get(name)
+    if isinstance(old, BackgroundServer):
+        raise ValueError(f"{name!r} is an asyncio server: `await stop({name!r})` first")
+    if old is not None and old is not server:
+        old.stop()
+    _servers[name] = server
+    _starters[name] = start_again
+
+
+async def ensure(name: str) -> Any:
+    """The server called ``name`` if it is serving; else start it again, as it was last started.
+
+    The address may differ from last time (a new free port, a new private
+    directory): use the returned server's ``address``. ``LookupError`` if no
+    server of that name was ever started in this process.
+    """
+    server = _servers.get(name)
+    if server is not None and server.is_serving():
+        return server
+    start_again = _starters.get(name)
+    if start_again is None:
+        raise LookupError(f"no server called {name!r} was started here: run the cell that "
+                          "starts it first")
+    server = start_again()
+    if inspect.isawaitable(server):
+        server = await server
+    return server
+
+
+def get(name: str) -> Any:
     """The running server called ``name``, if any."""
     return _servers.get(name)
 
@@ -166,13 +225,18 @@ def running() -> list[str]:
 
 async def stop(name: str, timeout: float = 2.0) -> None:
     """Stop the server called ``name``; nothing happens if there is none."""
-    bg = _servers.pop(name, None)
-    if bg is not None:
-        await bg.stop(timeout)
+    server = _servers.pop(name, None)
+    if isinstance(server, BackgroundServer):
+        await server.stop(timeout)
+    elif server is not None:
+        server.stop()  # a registered server: stop() is a plain function
 
 
 async def stop_all(timeout: float = 2.0) -> list[str]:
-    """Stop every background server; returns the names that were stopped."""
+    """Stop every server started or registered here; returns their names.
+
+    ``ensure(name)`` can still start any of them again.
+    """
     names = running()
     for name in names:
         await stop(name, timeout)

@@ -9,7 +9,7 @@ old server, so re-running a cell never fails with "address in use".
     srv = serve_http("web11", keep_alive=True)               # HTTP/1.1 keep-alive
     srv = serve_http("tls", ssl_context=ca.server_context())  # HTTPS
     srv.url("/path/page.html")                              # 'http://127.0.0.1:PORT/...'
-    stop_all_http()                                         # the last cell of a notebook
+    await stop_all()                     # (from helpers) the last cell of a notebook
 
 Or, in a test: ``with LocalHTTPServer() as srv: ...``.
 
@@ -24,10 +24,13 @@ log and any errors are kept in ``srv.log`` and ``srv.errors``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from helpers import background
 
 PAGES = {
     "/": ("text/plain; charset=utf-8", b"Hello from Streams Lab\n"),
@@ -213,32 +216,12 @@ class LocalHTTPServer:
         return f"<LocalHTTPServer {self.scheme} {version} {state}>"
 
 
-_servers: dict[str, LocalHTTPServer] = {}
-
-
 def serve_http(name: str, **options) -> LocalHTTPServer:
-    """Start (or restart) the server called ``name``; ``options`` go to LocalHTTPServer."""
-    stop_http(name)
+    """Start (or restart) the server called ``name``; ``options`` go to LocalHTTPServer.
+
+    It joins ``helpers.background``'s list of servers: ``await stop_all()`` stops it,
+    ``await ensure(name)`` starts it again with the same options.
+    """
     server = LocalHTTPServer(**options)
-    _servers[name] = server
+    background.register(name, server, functools.partial(serve_http, name, **options))
     return server
-
-
-def stop_http(name: str) -> None:
-    """Stop the server called ``name``; nothing happens if there is none."""
-    server = _servers.pop(name, None)
-    if server is not None:
-        server.stop()
-
-
-def running_http() -> list[str]:
-    """Names of the HTTP servers running now."""
-    return sorted(_servers)
-
-
-def stop_all_http() -> list[str]:
-    """Stop every server started with ``serve_http``; returns their names."""
-    names = running_http()
-    for name in names:
-        stop_http(name)
-    return names

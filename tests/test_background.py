@@ -152,3 +152,91 @@ def test_unix_server_lives_in_a_private_directory_removed_on_stop():
         await stop_all()
         assert not folder.exists()
     run(main())
+
+
+def test_ensure_returns_the_running_server_or_starts_it_again_after_stop_all():
+    """A widget calls ensure(): after the notebook's clean-up, its server comes back."""
+    async def main():
+        first = await serve("t-ensure", handle_echo)
+        try:
+            assert await background.ensure("t-ensure") is first
+            await stop_all()  # the notebook's last cell
+            again = await background.ensure("t-ensure")
+            assert again is not first and again.is_serving() and not first.is_serving()
+            assert await echo_once("你好, again", *again.address) == "你好, again"
+            assert background.running() == ["t-ensure"]
+        finally:
+            await stop_all()
+    run(main())
+
+
+def test_ensure_follows_a_cell_that_started_the_server_again_elsewhere():
+    async def handler_b(reader, writer):
+        writer.write(b"b")
+        await writer.drain()
+        writer.close()
+
+    async def main():
+        await serve("t-moved", handle_echo)
+        moved = await serve("t-moved", handler_b)  # the cell re-run, with another handler
+        try:
+            assert await background.ensure("t-moved") is moved
+            await stop_all()
+            again = await background.ensure("t-moved")  # started as it was *last* started
+            reader, writer = await asyncio.open_connection(*again.address)
+            assert await reader.read() == b"b"
+            writer.close()
+            await writer.wait_closed()
+        finally:
+            await stop_all()
+    run(main())
+
+
+def test_ensure_a_unix_server_gets_a_new_private_directory():
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets on this platform")
+
+    async def main():
+        first = await serve_unix("t-unix-ensure", handle_echo)
+        await stop_all()  # removes the private directory
+        again = await background.ensure("t-unix-ensure")
+        try:
+            assert again.path != first.path
+            assert await echo_once("你好", path=again.path) == "你好"
+        finally:
+            await stop_all()
+    run(main())
+
+
+def test_ensure_a_name_never_started_says_so():
+    with pytest.raises(LookupError, match="no server called 'never'"):
+        run(background.ensure("never"))
+
+
+def test_registered_servers_are_stopped_by_stop_all():
+    """One list: a server in a thread (plain stop()) is stopped with the asyncio ones."""
+    class Threaded:
+        def __init__(self):
+            self.serving = True
+
+        def is_serving(self):
+            return self.serving
+
+        def stop(self):
+            self.serving = False
+
+    async def main():
+        await serve("t-async", handle_echo)
+        first = Threaded()
+        background.register("t-thread", first, Threaded)
+        second = Threaded()
+        background.register("t-thread", second, Threaded)  # replaces: the old one stops
+        assert not first.serving and second.serving
+        with pytest.raises(ValueError, match="asyncio server"):
+            background.register("t-async", Threaded(), Threaded)
+        assert await stop_all() == ["t-async", "t-thread"]
+        assert not second.serving
+        third = await background.ensure("t-thread")
+        assert isinstance(third, Threaded) and third.serving
+        await stop_all()
+    run(main())

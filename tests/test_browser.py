@@ -3,9 +3,12 @@
 For each notebooks/*.ipynb: open it, wait for its kernel, click Run → Run All Cells,
 wait until every cell has replied, then check in the notebook model and the page that
 every code cell ran, no cell failed except those tagged raises-exception, every widget
-rendered and every Mermaid diagram rendered. A screenshot of each notebook goes to
-test-artifacts/browser/. Nothing is saved: the server refuses every save, and the test
-checks the file's bytes afterwards.
+rendered and every Mermaid diagram rendered. Then it plays with the notebook's widget as a
+learner would after Run All (whose last cell stopped every server): types a new message
+with non-ASCII text, presses the main button and waits for a successful result for that
+message (see PLAYS); for some notebooks it runs all again and plays again. A screenshot
+of each notebook goes to test-artifacts/browser/. Nothing is saved: the server refuses
+every save, and the test checks the file's bytes afterwards.
 
     python -m pytest tests/test_browser.py                       # the suite's notebooks
     STREAMS_LAB_NOTEBOOKS=/some/dir python -m pytest tests/test_browser.py
@@ -23,6 +26,7 @@ import os
 import re
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -39,13 +43,50 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 
+MESSAGE = "你好 from the browser"  # a new message, with text that is not ASCII
+
+
+@dataclass(frozen=True)
+class Play:
+    """How a learner plays with a notebook's widget, and what success looks like."""
+
+    cell: str  # the id of the cell whose output is the widget
+    button: str  # the label of the widget's main button
+    expect: str  # a regex the widget's text must match after the click; {message}: what was typed
+    typed: str | None = MESSAGE  # typed into the widget's first text box before the click
+    choose: str | None = None  # picked in the widget's first dropdown before the click
+
+    def pattern(self, typed: str | None) -> str:
+        return self.expect.replace("{message}", re.escape(typed or ""))
+
+
+# Keyed by notebook file name; a notebook without a widget has no entry.
+PLAYS = {
+    "01-echo-client.ipynb": Play("832aed35", "Send", "← '{message}'"),
+    "03-reading-and-framing.ipynb": Play(
+        "926f944b", "Run", re.escape(r"returned b'\xe4\xbd\xa0\xe5\xa5\xbd from the browser'"),
+        choose="read"),
+    "04-writing-and-flow-control.ipynb": Play(
+        "8ce49e22", "Run",
+        r"with drain\(\): peak \d+ KiB in the write buffer, 512 of 512 KiB received",
+        typed=None),
+    "05-unix-sockets.ipynb": Play("05d1ebbb", "Connect", "the echo server's socket: connected",
+                                  typed=None),
+    "06-socketpair.ipynb": Play("10d01057", "Send", "'{message}' arrived, sent via a thread"),
+    "07-http-headers.ipynb": Play(
+        "6197e474", "Fetch",
+        r"^HTTP/1\.0 200 OK\n(.*\n)*X-Request-Target: /path/page\.html\?greeting="
+        r"%E4%BD%A0%E5%A5%BD$", typed="/path/page.html?greeting=你好"),
+}
+TWICE = {"01-echo-client.ipynb"}  # Run All a second time, then play again
+
 # --- JavaScript run in the page; `window.jupyterapp` exists thanks to
 # --LabApp.expose_app_in_browser. The notebook under test is window.__streamsLab.panel.
 
 OPEN = """async (path) => {
   const app = window.jupyterapp;
   const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
-  window.__streamsLab = {panel, sent: 0, replied: 0, kernel: null};
+  window.__streamsLab = {panel, sent: 0, replied: 0, kernel: null, watching: false};
   await panel.context.ready;
   await panel.sessionContext.ready;
   app.shell.activateById(panel.id);
@@ -58,15 +99,20 @@ KERNEL_IDLE = """() => {
 }"""
 
 # Count execute requests going out and replies coming back on this kernel, so that
-# "finished" cannot be mistaken for "not started yet".
+# "finished" cannot be mistaken for "not started yet". Called again, it starts counting anew.
 WATCH_KERNEL = """() => {
   const state = window.__streamsLab;
   const kernel = state.panel.sessionContext.session.kernel;
-  state.kernel = kernel;
-  kernel.anyMessage.connect((_, {msg, direction}) => {
-    if (direction === 'send' && msg.header.msg_type === 'execute_request') state.sent++;
-    if (direction === 'recv' && msg.header.msg_type === 'execute_reply') state.replied++;
-  });
+  state.sent = 0;
+  state.replied = 0;
+  if (!state.watching) {
+    state.watching = true;
+    state.kernel = kernel;
+    kernel.anyMessage.connect((_, {msg, direction}) => {
+      if (direction === 'send' && msg.header.msg_type === 'execute_request') state.sent++;
+      if (direction === 'recv' && msg.header.msg_type === 'execute_reply') state.replied++;
+    });
+  }
   const cells = state.panel.content.model.cells;
   let runnable = 0;
   for (let i = 0; i < cells.length; i++) {
@@ -130,6 +176,28 @@ MERMAID = """() => {
   // a failed diagram shows its source; mermaid's message is in the folded part
   const message = e => (e.querySelector('details > pre') || e).textContent.trim().slice(0, 300);
   return {drawn: drawn.length, errors: failed.map(message)};
+}"""
+
+# Mark the output area of the cell with this id, so that locators can find the widget in it.
+MARK_WIDGET = """(id) => {
+  const root = window.__streamsLab.panel.content.node;
+  root.querySelectorAll('[data-streams-lab-play]')
+    .forEach(e => e.removeAttribute('data-streams-lab-play'));
+  const cell = window.__streamsLab.panel.content.widgets.find(c => c.model.id === id);
+  const area = cell ? cell.node.querySelector('.jp-Cell-outputArea') : null;
+  if (!area) return false;
+  area.setAttribute('data-streams-lab-play', '1');
+  area.scrollIntoView();
+  return true;
+}"""
+
+# What the marked widget shows: its text, plus the values of its boxes (a Textarea's
+# value is not in innerText).
+WIDGET_TEXT = """() => {
+  const area = window.__streamsLab.panel.content.node.querySelector('[data-streams-lab-play]');
+  if (!area) return '(the widget is gone)';
+  const values = [...area.querySelectorAll('input[type=text], textarea')].map(e => e.value);
+  return [area.innerText, ...values].join('\\n');
 }"""
 
 # The notebook's full height; scrolled to the top so the screenshot starts at the title.
@@ -219,6 +287,16 @@ def test_run_all_in_browser(lab_page, name):
         problems += check_widgets(page, cells)
         problems += check_mermaid(page, cells)
         clock.lap("checks")
+        if name in PLAYS and not problems:
+            problems += play(page, PLAYS[name], "after Run All")
+            clock.lap("play")
+            if name in TWICE and not problems:
+                runnable = page.evaluate(WATCH_KERNEL)  # count anew, before the click
+                run_all_from_menu(page)
+                wait_until_finished(page, runnable, name)
+                problems += check_cells(page.evaluate(CELLS))
+                problems += play(page, PLAYS[name], "after Run All twice", again=True)
+                clock.lap("run all and play again")
         finished = True
     finally:
         if not finished:
@@ -349,6 +427,34 @@ def check_widgets(page, cells: list[dict], timeout: float = 15) -> list[str]:
         for (i, j), v in zip(where, views, strict=True)
         if not v["rendered"]
     ]
+
+
+def play(page, spec: Play, when: str, again: bool = False, timeout: float = 20) -> list[str]:
+    """Type, choose, press the main button, and wait for the widget to show a success."""
+    typed = spec.typed
+    if again and typed == MESSAGE:
+        typed = "again: " + MESSAGE  # a message the widget has not shown yet
+    expect = spec.pattern(typed)
+    if not page.evaluate(MARK_WIDGET, spec.cell):
+        return [f"{when}: no cell {spec.cell} with an output to play with"]
+    widget = page.locator("[data-streams-lab-play] .jupyter-widgets").first
+    if typed is not None:
+        widget.locator("input[type=text]").first.fill(typed)
+    if spec.choose is not None:
+        widget.locator("select").first.select_option(spec.choose)
+    page.wait_for_timeout(200)  # let the new values reach the kernel before the click
+    widget.locator("button", has_text=re.compile(f"^{re.escape(spec.button)}$")).first.click()
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = page.evaluate(WIDGET_TEXT)
+        if re.search(expect, shown, re.MULTILINE):
+            return []
+        if time.monotonic() > deadline:
+            return [f"{when}: pressed {spec.button!r}"
+                    + (f" with {typed!r}" if typed else "")
+                    + f"; after {timeout:.0f} s the widget shows {shown[-600:]!r},"
+                    f" expected a match for {expect!r}"]
+        time.sleep(0.25)
 
 
 def check_mermaid(page, cells: list[dict], timeout: float = 15) -> list[str]:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from helpers.background import serve, stop
+from helpers.background import serve, stop, stop_all
 from helpers.http_headers import (
     FetchError,
     InvalidURL,
@@ -22,8 +22,8 @@ from helpers.http_headers import (
     parse_url,
     printable,
 )
-from helpers.http_headers import main as script_main
-from helpers.local_http import LocalHTTPServer
+from helpers.http_headers.__main__ import main as script_main
+from helpers.local_http import LocalHTTPServer, serve_http
 from helpers.tls import LocalCA
 from tests.scripts import assert_one_line_error, free_port, run_script
 
@@ -316,23 +316,65 @@ def test_script_other_bad_input_in_process(args, words, status, capsys):
 
 
 def test_headers_widget_fetches_and_reports_errors_in_one_line():
-    from helpers.http_headers import HeadersWidget
+    from helpers.widgets import HeadersWidget
 
-    async def main(plain, tls):
-        w = HeadersWidget({"HTTP": plain.url(""), "HTTPS": tls.url("")}, cafile=CA.cafile())
-        ok = await w.fetch()
-        first = w.result.value
-        w.server.value, w.trust.value = "HTTPS", False
-        failed = await w.fetch()
-        second = w.result.value
-        w.trust.value, w.path.value = True, "/missing"
-        w.button.click()  # what a click does: a task, kept until it ends
-        assert len(w.pending) == 1
-        clicked = await asyncio.gather(*w.pending)
-        return ok, first, failed, second, clicked, w.result.value
+    async def main():
+        serve_http("t-plain")
+        serve_http("t-tls", ssl_context=CA.server_context())
+        try:
+            w = HeadersWidget({"HTTP": "t-plain", "HTTPS": "t-tls"}, cafile=CA.cafile())
+            ok = await w.fetch()
+            first = w.result.value
+            w.server.value, w.trust.value = "HTTPS", False
+            failed = await w.fetch()
+            second = w.result.value
+            w.trust.value, w.path.value = True, "/missing"
+            w.button.click()  # what a click does: a task, kept until it ends
+            assert len(w.pending) == 1
+            clicked = await asyncio.gather(*w.pending)
+            return ok, first, failed, second, clicked, w.result.value
+        finally:
+            await stop_all()
 
-    with LocalHTTPServer() as plain, LocalHTTPServer(ssl_context=CA.server_context()) as tls:
-        ok, first, failed, second, clicked, third = asyncio.run(main(plain, tls))
+    ok, first, failed, second, clicked, third = asyncio.run(main())
     assert ok.status == 200 and first.startswith("HTTP/1.0 200 OK\nServer: StreamsLab/1.0\n")
     assert failed is None and second.startswith("✗ cannot verify the certificate")
     assert clicked[0].status == 404 and third.startswith("HTTP/1.0 404 Not Found")
+
+
+def test_headers_widget_still_fetches_after_stop_all_and_encodes_non_ascii():
+    """Run All ends with the clean-up cell: a click after it must still fetch, over TLS too."""
+    from helpers.widgets import HeadersWidget
+
+    async def main():
+        secure = serve_http("t-secure", ssl_context=CA.server_context())
+        w = HeadersWidget({"HTTPS": "t-secure"}, cafile=CA.cafile())
+        await stop_all()  # the notebook's last cell
+        assert not secure.is_serving()
+        try:
+            w.path.value = "/path/page.html?greeting=你好"
+            response = await w.fetch()
+            return response, w.result.value
+        finally:
+            await stop_all()
+
+    response, shown = asyncio.run(main())
+    assert response is not None and response.status == 200, shown
+    assert response.get("X-Request-Target") == "/path/page.html?greeting=%E4%BD%A0%E5%A5%BD"
+    assert shown.startswith("HTTP/1.0 200 OK\n")
+
+
+def test_headers_widget_refuses_a_space_in_the_path_in_one_line():
+    from helpers.widgets import HeadersWidget
+
+    async def main():
+        serve_http("t-plain")
+        try:
+            w = HeadersWidget({"HTTP": "t-plain"})
+            w.path.value = "/a path"
+            return await w.fetch(), w.result.value
+        finally:
+            await stop_all()
+
+    response, shown = asyncio.run(main())
+    assert response is None and shown.startswith("✗ the URL contains a space"), shown

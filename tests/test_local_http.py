@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import socket
 import ssl
@@ -9,7 +10,8 @@ import time
 
 import pytest
 
-from helpers.local_http import LocalHTTPServer, running_http, serve_http, stop_all_http, stop_http
+from helpers import background
+from helpers.local_http import LocalHTTPServer, serve_http
 from helpers.tls import LocalCA
 
 CA = LocalCA()
@@ -119,12 +121,24 @@ def test_stop_is_quick_even_with_an_idle_keep_alive_connection():
 
 
 def test_registry_restarts_by_name_and_stops_all():
+    """serve_http's servers are in helpers.background's one list: stop_all() stops them."""
     first = serve_http("a")
     again = serve_http("a")  # re-running a cell: the old one is stopped, not leaked
     assert not first.is_serving() and again.is_serving()
     serve_http("b", keep_alive=True)
-    assert running_http() == ["a", "b"]
-    stop_http("nothing-by-that-name")
-    assert stop_all_http() == ["a", "b"]
-    assert running_http() == [] and refused(again.port)
+    assert background.running() == ["a", "b"]
+    asyncio.run(background.stop("nothing-by-that-name"))
+    assert asyncio.run(background.stop_all()) == ["a", "b"]
+    assert background.running() == [] and refused(again.port)
     assert repr(again) == "<LocalHTTPServer http HTTP/1.0 stopped>"
+
+
+def test_ensure_serves_a_stopped_server_again_with_the_same_options():
+    serve_http("c", keep_alive=True)
+    asyncio.run(background.stop_all())
+    srv = asyncio.run(background.ensure("c"))  # after the clean-up: started again
+    try:
+        assert srv.is_serving() and srv.keep_alive
+        assert asyncio.run(background.ensure("c")) is srv  # serving: the same one
+    finally:
+        asyncio.run(background.stop_all())

@@ -1,4 +1,4 @@
-"""helpers.stream_lab: the widget's steps report what StreamReader really does."""
+"""helpers.widgets.stream_lab: the widget's steps report what StreamReader really does."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from helpers.stream_lab import StreamLab, parse_bytes
+from helpers.widgets.stream_lab import StreamLab, parse_bytes
 
 
 def lab_run(coro_fn):

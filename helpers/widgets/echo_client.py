@@ -1,13 +1,17 @@
-"""Small ipywidgets front ends for the notebooks.
+"""An echo client you can click: type a message, press *Send*, read the echo.
 
-``EchoClientWidget`` is an echo client you can click: type a message, press
-*Send*, read the echo. Each send opens a connection, writes the message, says
-"no more" (EOF), reads the echo to the end and closes (``helpers.echo.echo_once``).
+Each send opens a connection, writes the message, says "no more" (EOF), reads the
+echo to the end and closes (``helpers.echo.echo_once``).
 
-    w = EchoClientWidget(srv.host, srv.port)
+    w = EchoClientWidget("echo")  # talks to the server called "echo" (helpers.serve)
     w.widget                      # show it
     await w.send("hello")         # or drive it from code: what the button does
     print(w.transcript)
+
+Given a server's *name*, the widget asks ``helpers.background.ensure`` for it at
+each send: it finds the server where it runs now (a re-run cell moved it to a new
+port) and starts it again if the notebook's clean-up stopped it. Given
+``host=`` and ``port=``, it always connects there (to show a refusal, say).
 
 The transcript is a widget *value*, not text printed into an Output widget:
 nbval and a re-opened notebook can see a value; printed text they cannot.
@@ -19,6 +23,7 @@ import asyncio
 
 import ipywidgets as widgets
 
+from helpers.background import ensure
 from helpers.cli import describe
 from helpers.echo import echo_once
 
@@ -26,8 +31,11 @@ from helpers.echo import echo_once
 class EchoClientWidget:
     """A text box, a Send button, the last reply and a running transcript."""
 
-    def __init__(self, host: str, port: int, timeout: float = 2.0) -> None:
-        self.host, self.port, self.timeout = host, port, timeout
+    def __init__(self, server: str | None = None, *, host: str | None = None,
+                 port: int | None = None, timeout: float = 2.0) -> None:
+        if (server is None) == (host is None or port is None):
+            raise TypeError("give a server's name, or host= and port=")
+        self.server, self.host, self.port, self.timeout = server, host, port, timeout
         self.lines: list[str] = []
         # Tasks started by clicks. asyncio keeps only a weak reference to a task:
         # without this set, a running send could be garbage-collected.
@@ -59,11 +67,20 @@ class EchoClientWidget:
         self.pending.add(future)
         future.add_done_callback(self.pending.discard)
 
+    async def _address(self) -> dict:
+        """Where to send now: the named server (running, or started again), or host:port."""
+        if self.server is None:
+            return {"host": self.host, "port": self.port}
+        address = (await ensure(self.server)).address
+        if isinstance(address, str):  # a Unix socket's path
+            return {"path": address}
+        return {"host": address[0], "port": address[1]}
+
     async def send(self, message: str) -> str | None:
         """Send ``message``; return the echo, or None (the error is in the transcript)."""
         self._note(f"→ {message!r}")
         try:
-            reply = await echo_once(message, self.host, self.port, self.timeout)
+            reply = await echo_once(message, timeout=self.timeout, **await self._address())
         except Exception as exc:  # a widget shows a sentence, never a traceback
             self.reply.value = f"✗ {describe(exc)}"
             self._note(f"✗ {type(exc).__name__}: {describe(exc)}")

@@ -1,33 +1,27 @@
-"""The seed's "fetch HTTP headers" example, made careful: a library function and a script.
+"""Fetch a URL's response headers with asyncio streams: check the URL, send HEAD, read the head.
 
-    python -m helpers.http_headers URL [--cafile PEM] [--timeout SECONDS]
+    response = await fetch_headers("https://127.0.0.1:PORT/path?q=1", cafile=ca.cafile())
+    response.status, response.get("Content-Type"), response.lines()
 
-prints the status line and the headers of ``URL`` (http:// or https://, any port,
-path and query string) as ``HTTP header> ...`` lines, like the seed's example.
 It sends a ``HEAD`` request, reads up to the blank line that ends the headers,
-and never reads the body. ``--cafile`` adds a CA certificate (PEM) to the ones
-the system trusts, for servers with a certificate from a local CA.
+and never reads the body. For https the certificate is verified, against the
+system's CAs plus ``cafile`` (a local CA's certificate, PEM).
 
-Bad input gets one clear line, never a traceback: a malformed URL, a scheme other
-than http/https, control characters (CR, LF, ...) in the URL, a refused
-connection, a timeout, an untrusted certificate, a wrong host name, a server that
-hangs up before the end of its headers, or headers too large.
+Every failure is a ``FetchError`` with one clear sentence, never a traceback: a
+malformed URL, a scheme other than http/https, control characters (CR, LF, ...)
+in the URL, a refused connection, a timeout, an untrusted certificate, a wrong
+host name, a server that hangs up before the end of its headers, or headers too
+large.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import re
 import socket
 import ssl
-import sys
 import urllib.parse
-from collections.abc import Iterator
 from dataclasses import dataclass
-
-from helpers.cli import Parser, UserError, positive_seconds, run
 
 MAX_LINE = 8192  # the longest status or header line we accept (the StreamReader limit)
 MAX_HEADER_BYTES = 64 * 1024  # all the header lines together
@@ -267,126 +261,3 @@ async def fetch_headers(url: str, *, cafile: str | None = None,
     finally:
         if writer is not None:
             await _close(writer)
-
-
-# -- keeping the notebook's saved output the same on every run -------------------------
-
-# The HTTP date format (IMF-fixdate), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
-_DATE = re.compile(r"(?i)(\bDate:[ \t]*)[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} "
-                   r"\d{2}:\d{2}:\d{2} GMT")
-
-
-def mask_date(text: str) -> str:
-    """Replace the value of any ``Date:`` header in ``text`` (it changes every second).
-
-    Only the date itself is replaced, so it works on ``repr(line)`` too.
-    """
-    return _DATE.sub(r"\1<date>", text)
-
-
-class _DateMasker(io.TextIOBase):
-    def __init__(self, out) -> None:
-        self.out = out
-        self.pending = ""
-
-    def write(self, text: str) -> int:
-        self.pending += text
-        *done, self.pending = self.pending.split("\n")
-        for line in done:
-            self.out.write(mask_date(line) + "\n")
-        return len(text)
-
-    def flush(self) -> None:
-        if self.pending:
-            self.out.write(mask_date(self.pending))
-            self.pending = ""
-        self.out.flush()
-
-
-@contextlib.contextmanager
-def hiding_dates() -> Iterator[None]:
-    """Inside ``with hiding_dates():`` whatever is printed has its Date values masked."""
-    masker = _DateMasker(sys.stdout)
-    try:
-        with contextlib.redirect_stdout(masker):
-            yield
-    finally:
-        masker.flush()
-
-
-# -- something to click ------------------------------------------------------------------
-
-class HeadersWidget:
-    """Pick a server and a path, press Fetch, read the headers (or one line saying why not).
-
-        w = HeadersWidget({"HTTP": web.url(""), "HTTPS": secure.url("")}, cafile=ca.cafile())
-        w.widget            # show it
-        await w.fetch()     # or drive it from code: what the button does
-        print(w.result.value)
-    """
-
-    def __init__(self, bases: dict[str, str], cafile: str | None = None,
-                 timeout: float = 2.0) -> None:
-        import ipywidgets as widgets  # here, so that the script starts without it
-
-        self.bases, self.cafile, self.timeout = bases, cafile, timeout
-        # Tasks started by clicks: asyncio keeps only weak references to tasks.
-        self.pending: set[asyncio.Future[Response | None]] = set()
-        self.server = widgets.Dropdown(options=list(bases), description="Server")
-        self.path = widgets.Text(value="/path/page.html", description="Path")
-        self.trust = widgets.Checkbox(value=True, description="trust the local CA")
-        self.button = widgets.Button(description="Fetch", button_style="primary")
-        self.result = widgets.Textarea(value="", disabled=True, rows=8,
-                                       layout=widgets.Layout(width="100%"))
-        self.button.on_click(self._clicked)
-        self.widget = widgets.VBox([widgets.HBox([self.server, self.path]),
-                                    widgets.HBox([self.trust, self.button]), self.result])
-
-    def _clicked(self, _button) -> None:
-        future = asyncio.create_task(self.fetch())
-        self.pending.add(future)
-        future.add_done_callback(self.pending.discard)
-
-    async def fetch(self) -> Response | None:
-        """Fetch the chosen URL's headers into ``self.result``; None if it failed."""
-        url = self.bases[self.server.value] + self.path.value
-        cafile = self.cafile if self.trust.value else None
-        try:
-            response = await fetch_headers(url, cafile=cafile, timeout=self.timeout)
-        except FetchError as exc:
-            self.result.value = f"✗ {exc}"
-            return None
-        self.result.value = "\n".join(response.lines())
-        return response
-
-
-# -- the script ---------------------------------------------------------------------------
-
-def printable(line: str) -> str:
-    """``line`` with control characters shown as ``\\xNN``: a server cannot drive the terminal."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in line)
-
-
-async def print_headers(url: str, cafile: str | None, timeout: float) -> None:
-    try:
-        response = await fetch_headers(url, cafile=cafile, timeout=timeout)
-    except FetchError as exc:
-        raise UserError(str(exc)) from None
-    for line in response.lines():
-        print(f"HTTP header> {printable(line)}")
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = Parser(prog="python -m helpers.http_headers", description=__doc__.split("\n")[0])
-    parser.add_argument("url", help="http://host[:port]/path or https://...")
-    parser.add_argument("--cafile", help="also trust the CA certificates in this PEM file")
-    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
-                        help=f"give up after this many seconds (default {DEFAULT_TIMEOUT:g})")
-    args = parser.parse_args(argv)
-    if isinstance(sys.stdout, io.TextIOWrapper):  # a header may hold what the terminal lacks
-        sys.stdout.reconfigure(errors="backslashreplace")
-    run(parser.prog, print_headers(args.url, args.cafile, args.timeout))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

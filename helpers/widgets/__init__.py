@@ -1,0 +1,17 @@
+"""The suite's widgets: small ipywidgets front ends a learner clicks in "Play with it".
+
+- ``echo_client.EchoClientWidget`` (01): send a message to an echo server, read the echo.
+- ``http_headers.HeadersWidget`` (07): fetch a local web server's headers.
+- ``stream_lab.StreamLab`` (03): run ``StreamReader`` calls on bytes you type.
+
+Each still works after Run All, whose last cell stopped every server: a widget
+that needs a server names it, and finds it again (or starts it again) with
+``helpers.background.ensure`` at each click. 04, 05 and 06 build their widgets
+in the notebook itself, as a lesson in wiring a button to a coroutine.
+"""
+
+from helpers.widgets.echo_client import EchoClientWidget
+from helpers.widgets.http_headers import HeadersWidget
+from helpers.widgets.stream_lab import StreamLab
+
+__all__ = ["EchoClientWidget", "HeadersWidget", "StreamLab"]
