@@ -17,7 +17,9 @@ import sys
 
 from helpers.background import close_quietly
 from helpers.cli import UserError, echo_parser, port_number, run
+from helpers.serving import serve_until_stopped
 
+PROG = "python -m helpers.echo"
 DEFAULT_PORT = 8888  # the seed's port; in a notebook use 0 (JupyterLab may own 8888)
 
 
@@ -76,12 +78,8 @@ async def run_server(host: str, port: int, idle_timeout: float) -> None:
     def log(line: str) -> None:
         print(line, flush=True)
 
-    server = await asyncio.start_server(
-        lambda r, w: handle_echo(r, w, idle_timeout, log), host, port)
-    addr = server.sockets[0].getsockname()
-    print(f"Serving on {addr} (Ctrl-C to stop)", flush=True)
-    async with server:
-        await server.serve_forever()
+    await serve_until_stopped(PROG, lambda connected: asyncio.start_server(connected, host, port),
+                              lambda r, w: handle_echo(r, w, idle_timeout, log))
 
 
 async def run_client(message: str, host: str, port: int, timeout: float) -> None:
@@ -102,13 +100,13 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=port_number, default=DEFAULT_PORT)
 
-    parser = echo_parser("python -m helpers.echo", __doc__.split("\n")[0], "run the echo server",
+    parser = echo_parser(PROG, __doc__.split("\n")[0], "run the echo server",
                          "send MESSAGE and print the echo", add_address)
     args = parser.parse_args(argv)
     if args.role == "server":
-        run(parser.prog, run_server(args.host, args.port, args.idle_timeout))
+        run(PROG, run_server(args.host, args.port, args.idle_timeout))
     else:
-        run(parser.prog, run_client(args.message, args.host, args.port, args.timeout))
+        run(PROG, run_client(args.message, args.host, args.port, args.timeout))
 
 
 if __name__ == "__main__":

@@ -16,17 +16,16 @@ import argparse
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 import stat
 import sys
 
-from helpers.background import close_quietly, serve_unix
+from helpers.background import close_quietly
 from helpers.cli import UserError, describe, echo_parser, run
 from helpers.echo import echo_once, handle_echo
+from helpers.serving import serve_until_stopped
 
 PROG = "python -m helpers.unix_echo"
-STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")  # Ctrl-C, kill, a closed terminal
 
 # What ``probe`` says about a path.
 MISSING, NOT_A_SOCKET, STALE, LISTENING = "missing", "not a socket", "stale", "listening"
@@ -92,11 +91,8 @@ def remove_socket_file(path: str | os.PathLike, inode: int) -> None:
             os.unlink(path)
 
 
-async def start(path: str, idle_timeout: float):
-    """Start the echo server at ``path``, or say in one sentence why not."""
-    def log(line: str) -> None:
-        print(line, flush=True)
-
+async def start(path: str, connected) -> asyncio.Server:
+    """Start a Unix-socket server at ``path`` with callback ``connected``, or say why not."""
     try:
         state = await probe(path)
         if state == NOT_A_SOCKET:
@@ -104,8 +100,7 @@ async def start(path: str, idle_timeout: float):
         if state == LISTENING:
             raise UserError(f"a server is already listening on {path}")
         # A stale socket file: start_unix_server removes it before it binds.
-        return await serve_unix(
-            "unix-echo", lambda r, w: handle_echo(r, w, idle_timeout, log), path)
+        return await asyncio.start_unix_server(connected, path)
     except FileNotFoundError:
         raise UserError(f"cannot listen on {path}: its directory does not exist") from None
     except PermissionError:
@@ -118,22 +113,21 @@ async def start(path: str, idle_timeout: float):
 
 async def run_server(path: str, idle_timeout: float) -> None:
     # Ctrl-C and kill mean "stop": the server closes, its file goes, exit status 0.
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-    for name in STOP_SIGNALS:
-        loop.add_signal_handler(getattr(signal, name), stopping.set)
-    bg = inode = None
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    inode = None
+
+    async def start_here(connected) -> asyncio.Server:
+        nonlocal inode
+        server = await start(path, connected)
+        inode = os.stat(path).st_ino  # to remove our file, not a newer server's
+        return server
+
     try:
-        bg = await start(path, idle_timeout)
-        inode = os.stat(path).st_ino
-        print(f"Serving on {path} (Ctrl-C to stop)", flush=True)
-        await stopping.wait()
-        print(f"{PROG}: stopped", file=sys.stderr)
+        await serve_until_stopped(PROG, start_here,
+                                  lambda r, w: handle_echo(r, w, idle_timeout, log))
     finally:
-        for name in STOP_SIGNALS:
-            loop.remove_signal_handler(getattr(signal, name))
-        if bg is not None:
-            await bg.stop()  # drops connected clients too: no waiting for them to leave
         if inode is not None:
             remove_socket_file(path, inode)
 

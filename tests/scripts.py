@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,6 +53,62 @@ def interrupt(proc: subprocess.Popen, timeout: float = 5) -> tuple[str, str]:
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=timeout)
     return out, err
+
+
+class Served:
+    """A script's server started in a subprocess; its output is read as it comes.
+
+    A busy server logs a lot: a pipe nobody reads fills up and freezes the server in
+    ``print``. Two threads read stdout and stderr for us until the process ends.
+    """
+
+    def __init__(self, module: str, *args: str, python: str = sys.executable,
+                 ready: str = r"Serving on (.*) \(Ctrl-C"):
+        self.proc = subprocess.Popen([python, "-m", module, "server", *args], cwd=ROOT, env=ENV,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = self.proc.stdout.readline()
+        self._out, self._err = [first], []
+        self._readers = [threading.Thread(target=self._read, args=(f, to), daemon=True)
+                         for f, to in ((self.proc.stdout, self._out),
+                                       (self.proc.stderr, self._err))]
+        for reader in self._readers:
+            reader.start()
+        match = re.search(ready, first)
+        if not match:
+            self.kill()
+            raise AssertionError(f"server said {first!r}, stderr {self.err!r}")
+        self.address = match.group(1)
+
+    @staticmethod
+    def _read(stream, into: list[str]) -> None:
+        for line in stream:
+            into.append(line)
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 10) -> int:
+        """Send ``sig`` and wait for the exit status."""
+        self.proc.send_signal(sig)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float = 10) -> int:
+        self.proc.wait(timeout)
+        for reader in self._readers:
+            reader.join(timeout)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.wait()
+
+    @property
+    def out(self) -> str:
+        return "".join(self._out)
+
+    @property
+    def err(self) -> str:
+        return "".join(self._err)
 
 
 def free_port() -> int:

@@ -1,0 +1,150 @@
+"""Ctrl-C (SIGINT) or ``kill`` (SIGTERM) stops a server script cleanly, whatever its clients do.
+
+Each round starts the real script, puts clients in every state a learner meets
+(long gone, reset mid-line, flooding, silent, mid-conversation, still arriving),
+sends the signal and expects exit status 0 and one "stopped" line on stderr,
+nothing else. Shutdown races show only now and then, so each case runs a few rounds.
+
+More interpreters: STREAMS_LAB_PYTHONS=/path/to/python3.12:/path/to/python3.13
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import random
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from tests.scripts import ENV, ROOT, Served
+
+ROUNDS = 5
+SERVED = 200  # clients served and gone before the signal
+NOISE = ("Traceback", "CancelledError", "Task was destroyed", "Exception ignored", "Error")
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals only")
+
+
+def pythons() -> list[str]:
+    extra = os.environ.get("STREAMS_LAB_PYTHONS", "")
+    return [sys.executable, *[p for p in extra.split(os.pathsep) if p]]
+
+
+def version(python: str) -> str:
+    return subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def start(script: str, python: str, where: Path) -> tuple[Served, socket.AddressFamily, object]:
+    """The script's server, the socket family to reach it and its address."""
+    if script == "echo":
+        served = Served("helpers.echo", "--port", "0", python=python)
+        return served, socket.AF_INET, ast.literal_eval(served.address)
+    path = str(where / "echo.sock")
+    served = Served("helpers.unix_echo", path, python=python)
+    return served, socket.AF_UNIX, path
+
+
+def connect(family, address, stack: ExitStack) -> socket.socket:
+    sock = stack.enter_context(socket.socket(family))
+    sock.settimeout(5)
+    sock.connect(address)
+    return sock
+
+
+def serve_and_go(family, address, n: int) -> None:
+    """A client that says one line, hangs up its side, reads the echo and leaves."""
+    with socket.socket(family) as sock:
+        sock.settimeout(5)
+        sock.connect(address)
+        line = f"client {n}\n".encode()
+        sock.sendall(line)
+        sock.shutdown(socket.SHUT_WR)
+        echoed = b""
+        while chunk := sock.recv(100):
+            echoed += chunk
+        assert echoed == line
+
+
+def keep_arriving(family, address, stop: threading.Event) -> None:
+    """New clients, one after another, until told to stop (the server may be gone)."""
+    while not stop.is_set():
+        try:
+            with socket.socket(family) as sock:
+                sock.settimeout(1)
+                sock.connect(address)
+                sock.sendall(b"just arrived\n")
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("script", ["echo", "unix_echo"])
+@pytest.mark.parametrize("python", pythons(), ids=version)
+def test_server_script_stops_cleanly_with_clients_in_every_state(python, script, sig, round_):
+    if script == "unix_echo" and not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets here")
+    with tempfile.TemporaryDirectory(prefix="sl-") as tmp, ExitStack() as stack:
+        where = Path(tmp)  # short: a Unix socket path has at most 107 bytes
+        served, family, address = start(script, python, where)
+        stack.callback(served.kill)
+        for n in range(SERVED):
+            serve_and_go(family, address, n)
+        talking = [connect(family, address, stack) for _ in range(3)]
+        for sock in talking:
+            sock.sendall(b"first line\n")
+            assert sock.recv(100) == b"first line\n"
+            sock.sendall(b"second li")  # mid-line, and not reading the echo
+        connect(family, address, stack)  # silent
+        flood = connect(family, address, stack)
+        flood.setblocking(False)
+        try:  # 200 kB of random bytes, never reading the echo
+            flood.send(random.randbytes(200_000))
+        except BlockingIOError:
+            pass
+        rude = connect(family, address, stack)
+        rude.sendall(b"half a li")
+        # SO_LINGER on, 0 s: close() sends a reset (RST), not a polite goodbye (FIN)
+        rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        rude.close()
+        stop = threading.Event()
+        arriving = threading.Thread(target=keep_arriving, args=(family, address, stop))
+        arriving.start()
+        try:
+            status = served.stop(sig)
+        finally:
+            stop.set()
+            arriving.join()
+    prog = f"python -m helpers.{script}"
+    assert not [word for word in NOISE if word in served.err], served.err
+    assert served.err.splitlines() == [f"{prog}: stopped"], served.err
+    assert status == 0, served.err
+    assert served.out.count("Close the connection") >= SERVED
+    if script == "unix_echo":
+        assert not (where / "echo.sock").exists()
+
+
+@pytest.mark.parametrize("python", pythons(), ids=version)
+def test_client_script_stops_quietly_on_ctrl_c(python):
+    with socket.socket() as mute:  # the kernel takes the connection; nobody ever answers
+        mute.bind(("127.0.0.1", 0))
+        mute.listen()
+        proc = subprocess.Popen(
+            [python, "-m", "helpers.echo", "client", "anyone there?", "--timeout", "30",
+             "--port", str(mute.getsockname()[1])],
+            cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdout.readline() == "Send: 'anyone there?'\n"  # waiting for the echo
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    assert err.splitlines() == ["python -m helpers.echo: stopped"], err
+    assert proc.returncode == 0
