@@ -1,4 +1,6 @@
-"""Checks for the notebooks' exercises: each module has ``async def check(fn) -> bool``.
+"""Checks for the notebooks' exercises, one module per notebook.
 
-``attempt`` holds what the checks share: running the learner's function, printing the verdict.
+Each module has ``await check(answer) -> bool`` (it prints one line: "✓ ...",
+"✗ not yet: ..." or "✗ could not check: ...") and ``hint()``. ``contract`` holds
+what they share: the deadline, the one line, the clean-up, the hints.
 """

@@ -56,7 +56,7 @@ class NotYet(Exception):
 
 
 class CannotCheck(Exception):
-    """The check cannot finish for a reason that is not the learner's; follows "✗ could not check:"."""
+    """The check cannot finish for a reason not the learner's: follows "✗ could not check:"."""
 
 
 def name_of(fn: object, default: str = "your function") -> str:
@@ -110,7 +110,7 @@ class Trial:
     async def outcome(self, fn: Callable, *args: Any, name: str, timeout: float,
                       on_timeout: str | None = None, stub: str | None = None,
                       leak: str | None = None) -> tuple[Any, Exception | None]:
-        """Like ``call``, for a case where raising is right: ``(result, None)`` or ``(None, error)``.
+        """Like ``call``, where raising is right: ``(result, None)`` or ``(None, error)``.
 
         Not async, the stub, too slow or a connection left open still raise NotYet.
         """
@@ -206,6 +206,10 @@ class Trial:
     def enter(self, resource: Any) -> Any:
         """A context manager (a LocalHTTPServer, a LocalCA...) exited at the end."""
         return self._stack.enter_context(resource)
+
+    async def enter_async(self, resource: Any) -> Any:
+        """An async context manager (``helpers.flow.slow_peer()``...) exited at the end."""
+        return await self._stack.enter_async_context(resource)
 
     def temp_dir(self) -> Path:
         """A private directory (mode 0700), removed at the end."""

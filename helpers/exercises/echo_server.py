@@ -19,14 +19,17 @@ import inspect
 import socket
 import struct
 
-from helpers.background import BackgroundServer, close_quietly, serve, stop
-from helpers.exercises.attempt import not_yet
+from helpers.background import BackgroundServer, close_quietly
+from helpers.exercises.contract import Exercise, NotYet, Trial
 
 NAME = "_check_shout"  # private: a learner's own servers keep running
-
-
-class NotYet(Exception):
-    """What is still wrong; the message follows "✗ not yet:"."""
+HINTS = [
+    "`async for line in reader:` gives one line at a time and ends at the client's EOF;"
+    " for each, writer.write(line.upper()) then await writer.drain(). bytes.upper() leaves"
+    " every byte that is not an ASCII letter alone: no decode needed.",
+    "After the loop, close: writer.close(), then await writer.wait_closed(), in a finally"
+    " so it happens even when a client vanishes (catch ConnectionError: it is not yours).",
+]
 
 
 def _errors(srv: BackgroundServer) -> list[BaseException]:
@@ -149,37 +152,26 @@ def _watched(fn, unclosed: list[str]):
     return handler
 
 
-async def _run_checks(fn, timeout: float) -> str:
+async def _run(trial: Trial, fn, timeout: float = 1.0) -> str:
+    """Print "✓ ..." if ``fn`` is a correct ``shout`` handler, else "✗ not yet: ..."."""
     if not callable(fn):
         raise NotYet(f"pass your handler itself, e.g. check(shout), not {fn!r}")
     unclosed: list[str] = []
-    srv = await serve(NAME, _watched(fn, unclosed))
+    srv = await trial.serve(NAME, _watched(fn, unclosed))
+    await _conversation(srv, [b"hello\n", b"Streams Lab, line 2\n"], timeout, unclosed)
     try:
-        await _conversation(srv, [b"hello\n", b"Streams Lab, line 2\n"], timeout, unclosed)
-        try:
-            await _conversation(srv, [b"caf\xe9 ok\n"], timeout, unclosed)
-        except NotYet as exc:
-            raise NotYet(f"a line that is not UTF-8, b'caf\\xe9 ok\\n': {exc}"
-                         " (upper-case the bytes themselves: line.upper())") from None
-        await _together(srv, 5, timeout)
-        await _rude(srv)
-        await _conversation(srv, [b"still there?\n"], timeout, unclosed)
-        if _errors(srv):
-            raise NotYet(_raised(srv))
-        return (f"✓ shout answers line by line, in bytes, {srv.served} connections"
-                " (5 at once, one rude), and closes at EOF")
-    finally:
-        await stop(NAME)
-
-
-async def check(fn, timeout: float = 1.0) -> bool:
-    """Print "✓ ..." if ``fn`` is a correct ``shout`` handler, else "✗ not yet: ..."."""
-    try:
-        async with asyncio.timeout(20 * timeout + 5):  # a last resort: never hang
-            message = await _run_checks(fn, timeout)
+        await _conversation(srv, [b"caf\xe9 ok\n"], timeout, unclosed)
     except NotYet as exc:
-        return not_yet(str(exc))
-    except Exception as exc:  # the check must never raise at the learner
-        return not_yet(f"the check could not finish: {type(exc).__name__}: {exc}")
-    print(message)
-    return True
+        raise NotYet(f"a line that is not UTF-8, b'caf\\xe9 ok\\n': {exc}"
+                     " (upper-case the bytes themselves: line.upper())") from None
+    await _together(srv, 5, timeout)
+    await _rude(srv)
+    await _conversation(srv, [b"still there?\n"], timeout, unclosed)
+    if _errors(srv):
+        raise NotYet(_raised(srv))
+    return (f"shout answers line by line, in bytes, {srv.served} connections"
+            " (5 at once, one rude), and closes at EOF")
+
+
+check = Exercise(_run, hints=HINTS, deadline=40)
+hint = check.hint

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import struct
 from collections.abc import Callable
 
 from helpers.background import serve, stop
-from helpers.exercises.attempt import verdict
+from helpers.exercises.contract import Exercise, NotYet, Trial
+from helpers.exercises.contract import short as _short
 from helpers.relay import start_relay
 
 SERVER = "_check_framing_server"  # private names: never clash with the notebook's
@@ -34,11 +36,19 @@ MESSAGES = [
 ]
 #: How the relay cuts the stream: pieces of 1, 2, 3, 5, 8, ... bytes.
 CHUNKS = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610]
+HINTS = [
+    "encode_message: struct.pack('!I', len(message)) + message. read_message: first"
+    " readexactly(4) for the header, then readexactly(size) for the body: read(n) may"
+    " return fewer than n bytes.",
+    "At the end of the stream readexactly raises asyncio.IncompleteReadError; its"
+    " .partial is b'' when the stream ended cleanly between messages (return None),"
+    " anything else means a cut-short message (raise it again).",
+]
 
 
-def _short(value: object, width: int = 50) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
+def _frame(message: bytes) -> bytes:
+    """The reference wire format, to test read_message apart from encode_message."""
+    return struct.pack("!I", len(message)) + message
 
 
 def _fed(data: bytes, eof: bool = True) -> asyncio.StreamReader:
@@ -136,9 +146,19 @@ async def _problem(encode: Callable, read: Callable, timeout: float) -> str | No
     if wire != expected:
         return (f"encode_message(b'hi') returned {_short(wire)}; expected {expected!r}: "
                 "struct.pack('!I', 2) (4 bytes, big-endian), then the message")
+    for message in MESSAGES:
+        try:
+            wire = encode(message)
+        except Exception as exc:  # the learner's bug: report it, never raise
+            return f"encode_message({_short(message)}) raised {type(exc).__name__}: {exc}"
+        if wire != _frame(message):
+            size = len(message)
+            return (f"encode_message of a {size}-byte message returned {_short(wire, 30)};"
+                    f" expected the header {_frame(message)[:4]!r} (struct.pack('!I', {size}))"
+                    " then the message")
     if not inspect.iscoroutinefunction(read):
         return "read_message must be an async function (async def read_message(reader))"
-    data = b"".join(encode(m) for m in MESSAGES)
+    data = b"".join(_frame(m) for m in MESSAGES)
     how = "reading"
     try:
         async with asyncio.timeout(timeout):
@@ -178,9 +198,14 @@ async def _problem(encode: Callable, read: Callable, timeout: float) -> str | No
     return None
 
 
-async def check(encode: Callable, read: Callable, timeout: float = 2.0) -> bool:
+async def _run(trial: Trial, encode: Callable, read: Callable, timeout: float = 2.0) -> str:
     """Print ✓ if the codec round-trips every message however the bytes are split."""
     problem = await _problem(encode, read, timeout)
-    return verdict(problem, f"{len(MESSAGES)} messages survived 1-byte pieces and the relay's"
-                            " re-chunking; a clean end gives None, a truncated message raises"
-                            " IncompleteReadError")
+    if problem is not None:
+        raise NotYet(problem)
+    return (f"{len(MESSAGES)} messages survived 1-byte pieces and the relay's re-chunking;"
+            " a clean end gives None, a truncated message raises IncompleteReadError")
+
+
+check = Exercise(_run, hints=HINTS, deadline=40)
+hint = check.hint

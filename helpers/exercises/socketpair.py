@@ -7,7 +7,9 @@ or TimeoutError) unless the handler echoes what it was sent.
 
 A test is only as good as the bugs it catches. ``check`` runs the learner's test
 against correct handlers (it must pass them all) and broken ones (it must fail
-each, and fail rather than hang).
+each, and fail rather than hang). The learner's test sees every handler under one
+name, so it cannot tell them apart by name, and it must close its end of the pair
+itself, when it fails too.
 """
 
 from __future__ import annotations
@@ -20,9 +22,18 @@ from typing import NamedTuple
 from helpers.background import close_quietly
 from helpers.cli import describe
 from helpers.echo import handle_echo
-from helpers.exercises.attempt import not_yet
+from helpers.exercises.contract import Exercise, NotYet, Trial, name_of
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+HINTS = [
+    "Make the pair with socket.socketpair(); wrap each end with"
+    " asyncio.open_connection(sock=...); run handler(server_reader, server_writer) as a"
+    " task; from the other end, send more than 100 bytes with lowercase letters, then"
+    " write_eof().",
+    "Read the whole echo (reader.read() up to EOF) inside `async with asyncio.timeout(...)`,"
+    " then assert it equals what you sent; in a finally, cancel the task and close your"
+    " writer.",
+]
 
 
 async def echo_byte_by_byte(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -98,12 +109,16 @@ def _say(exc: BaseException) -> str:
     return kind if text == kind else f"{kind}: {text}"
 
 
-class _Hung(Exception):
-    """The learner's test ran past the check's time limit."""
+class Failure(NamedTuple):
+    """How the learner's test failed, in words (the exception itself is let go at once,
+    so that what its frames held is freed while the check still watches)."""
+
+    kind: str  # the exception's type name, or "hung"
+    text: str
 
 
-async def _outcome(test_fn: Callable, handler: Handler, timeout: float) -> BaseException | None:
-    """Run the learner's test on ``handler``: None if it passed, else what it raised."""
+async def _outcome(test_fn: Callable, handler: Handler, timeout: float) -> Failure | None:
+    """Run the learner's test on ``handler``: None if it passed, else how it failed."""
     started: set[asyncio.Task[None]] = set()
 
     async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -117,7 +132,9 @@ async def _outcome(test_fn: Callable, handler: Handler, timeout: float) -> BaseE
         async with asyncio.timeout(timeout) as limit:
             await test_fn(tracked)
     except Exception as exc:  # the learner's test failed: that is its job, sometimes
-        return _Hung() if limit.expired() else exc
+        if limit.expired():
+            return Failure("hung", "")
+        return Failure(type(exc).__name__, _say(exc))
     finally:
         if started:  # give finished handlers a moment to close, then stop the rest
             _, pending = await asyncio.wait(started, timeout=0.5)
@@ -127,27 +144,40 @@ async def _outcome(test_fn: Callable, handler: Handler, timeout: float) -> BaseE
     return None
 
 
-async def check(test_fn: Callable, timeout: float = 3.0) -> bool:
+async def _run(trial: Trial, test_fn, timeout: float = 3.0) -> str:
     """Print ✓ or "✗ not yet: why"; return whether ``test_fn`` passes good handlers only."""
-    name = getattr(test_fn, "__name__", "your test")
+    name = name_of(test_fn, "your test")
     if not inspect.iscoroutinefunction(test_fn):
-        return not_yet(f"{name} must be a coroutine function (async def)")
+        raise NotYet(f"{name} must be a coroutine function (async def)")
+
+    async def outcome(case: Case) -> Failure | None:
+        failure = await trial.watch(_outcome, test_fn, case.handler, timeout)
+        if trial.leaks:
+            raise NotYet(f"{name} left a connection open on a handler that {case.what}"
+                         " (only Python's garbage collector closed it): close your end in a"
+                         " finally: writer.close(), then await writer.wait_closed()")
+        return failure
+
     for case in CORRECT:
-        failure = await _outcome(test_fn, case.handler, timeout)
-        if isinstance(failure, NotImplementedError):
-            return not_yet(f"{name} raised NotImplementedError: {failure}")
-        if isinstance(failure, _Hung):
-            return not_yet(f"{name} did not finish within {timeout} s on {case.what}")
-        if failure is not None:
-            return not_yet(f"{name} fails a correct handler, {case.what}: "
-                           f"{_say(failure)} ({case.hint})")
-    for case in BROKEN:
-        failure = await _outcome(test_fn, case.handler, timeout)
-        if isinstance(failure, _Hung):
-            return not_yet(f"{name} hung for {timeout} s on a handler that {case.what}: "
-                           f"a test must fail, not hang ({case.hint})")
+        failure = await outcome(case)
         if failure is None:
-            return not_yet(f"{name} passes a broken handler that {case.what} ({case.hint})")
-    print(f"✓ {name} passes both correct handlers and catches all {len(BROKEN)} broken ones "
-          "(silent, shouting, one-shot, never answering)")
-    return True
+            continue
+        if failure.kind == "NotImplementedError":
+            raise NotYet(f"{name} raised {failure.text}")
+        if failure.kind == "hung":
+            raise NotYet(f"{name} did not finish within {timeout:g} s on {case.what}")
+        raise NotYet(f"{name} fails a correct handler, {case.what}: {failure.text}"
+                     f" ({case.hint})")
+    for case in BROKEN:
+        failure = await outcome(case)
+        if failure is None:
+            raise NotYet(f"{name} passes a broken handler that {case.what} ({case.hint})")
+        if failure.kind == "hung":
+            raise NotYet(f"{name} hung for {timeout:g} s on a handler that {case.what}:"
+                         f" a test must fail, not hang ({case.hint})")
+    return (f"{name} passes both correct handlers and catches all {len(BROKEN)} broken ones"
+            " (silent, shouting, one-shot, never answering)")
+
+
+check = Exercise(_run, hints=HINTS, deadline=60)
+hint = check.hint
