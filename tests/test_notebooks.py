@@ -23,6 +23,15 @@ IDS = [p.stem for p in NOTEBOOKS]
 BAD_STDERR = re.compile(r"Warning|Traceback|Task exception|never retrieved|never awaited|"
                         r"Task was destroyed|Unhandled exception")
 MACHINE_PATH = re.compile(r"(/tmp/|/root/|/home/|/work/|/Users/|ipykernel_\d+)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Error texts known to differ between the supported Pythons (3.11-3.14). A checked output
+# (a cell not tagged nbval-ignore-output) must not contain them: show a fact that holds on
+# every version instead (the exception's type, an errno name, a comparison).
+VERSION_DEPENDENT = [
+    "bytes-like object",  # write(str), 3.11-3.13: "data argument must be a bytes-like object"
+    "bytes, bytearray, or memoryview",  # the same TypeError, worded anew in 3.14
+    "error while attempting to bind",  # start_server on a taken port: EADDRINUSE wording
+]
 SECTIONS = ["What you'll do", "What you'll learn", "What you'll need", "Then and now",
             "Summary", "Further reading", "Clean up"]
 
@@ -64,6 +73,9 @@ def test_saved_outputs_are_clean(path):
         for out in cell.outputs:
             if out.output_type == "error":
                 assert may_raise(cell), f"code cell {i}: unexpected {out.ename}"
+                traceback = ANSI.sub("", "\n".join(out.traceback))
+                found = MACHINE_PATH.search(traceback)
+                assert not found, f"code cell {i}: its traceback shows a machine path {found[0]}"
                 continue
             text = output_text(out)
             assert not MACHINE_PATH.search(text), f"code cell {i} shows a machine path"
@@ -73,6 +85,42 @@ def test_saved_outputs_are_clean(path):
         if may_raise(cell):
             assert any(o.output_type == "error" for o in cell.outputs), \
                 "a cell tagged raises-exception that does not raise"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_timing_metadata(path):
+    """Outputs made with record_timing=False: a re-run changes only what a learner sees."""
+    timed = [i for i, c in enumerate(code_cells(read(path)), 1) if "execution" in c.metadata]
+    assert not timed, (f"code cells {timed[:8]} keep timing metadata: re-execute with "
+                       "nbconvert --ExecutePreprocessor.record_timing=False")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_a_cell_meant_to_raise_is_tagged_raises_exception(path):
+    """JupyterLab's Run All honours only this tag; any other marker stops Run All there."""
+    for i, cell in enumerate(code_cells(read(path)), 1):
+        tags = cell.metadata.get("tags", [])
+        meant = ("nbval-raises-exception" in tags or "NBVAL_RAISES_EXCEPTION" in cell.source
+                 or any(o.output_type == "error" for o in cell.outputs))
+        if meant:
+            assert "raises-exception" in tags, \
+                f"code cell {i} is meant to raise but is not tagged raises-exception"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_checked_outputs_hold_on_every_python(path):
+    for i, cell in enumerate(code_cells(read(path)), 1):
+        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+            continue
+        for out in cell.outputs:
+            if out.output_type == "error":
+                text = f"{out.ename}: {out.evalue}"
+            else:
+                text = output_text(out)
+            for phrase in VERSION_DEPENDENT:
+                assert phrase not in text, (
+                    f"code cell {i}: its checked output says {phrase!r}, which differs "
+                    "between Python versions")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
