@@ -11,6 +11,8 @@ More interpreters: STREAMS_LAB_PYTHONS=/path/to/python3.12:/path/to/python3.13
 from __future__ import annotations
 
 import ast
+import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -20,11 +22,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from helpers.serving import Connections, shut_down
 from tests.scripts import ENV, ROOT, Served
 
 ROUNDS = 5
@@ -54,7 +56,7 @@ def start(script: str, python: str, where: Path) -> tuple[Served, socket.Address
     return served, socket.AF_UNIX, path
 
 
-def connect(family, address, stack: ExitStack) -> socket.socket:
+def connect(family, address, stack: contextlib.ExitStack) -> socket.socket:
     sock = stack.enter_context(socket.socket(family))
     sock.settimeout(5)
     sock.connect(address)
@@ -94,7 +96,7 @@ def keep_arriving(family, address, stop: threading.Event) -> None:
 def test_server_script_stops_cleanly_with_clients_in_every_state(python, script, sig, round_):
     if script == "unix_echo" and not hasattr(socket, "AF_UNIX"):
         pytest.skip("no Unix sockets here")
-    with tempfile.TemporaryDirectory(prefix="sl-") as tmp, ExitStack() as stack:
+    with tempfile.TemporaryDirectory(prefix="sl-") as tmp, contextlib.ExitStack() as stack:
         where = Path(tmp)  # short: a Unix socket path has at most 107 bytes
         served, family, address = start(script, python, where)
         stack.callback(served.kill)
@@ -148,3 +150,59 @@ def test_client_script_stops_quietly_on_ctrl_c(python):
         out, err = proc.communicate(timeout=10)
     assert err.splitlines() == ["python -m helpers.echo: stopped"], err
     assert proc.returncode == 0
+
+
+def test_shutdown_cancels_a_handler_that_waits_for_something_else():
+    async def deaf(reader, writer):
+        await asyncio.Event().wait()  # never reads: dropping the client does not end it
+
+    async def main() -> float:
+        connections = Connections(deaf)
+        server = await asyncio.start_server(connections.connected, "127.0.0.1", 0)
+        _, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+        while not connections.open:
+            await asyncio.sleep(0.01)
+        started = asyncio.get_running_loop().time()
+        await shut_down(server, connections, grace=0.2)
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+        assert not connections.open
+        return asyncio.get_running_loop().time() - started
+
+    assert asyncio.run(main()) < 1.0
+
+
+def test_a_handler_bug_is_reported_and_the_server_serves_on():
+    async def buggy(reader, writer):
+        if await reader.read(100) == b"boom":
+            raise ValueError("a bug in the handler")
+        writer.write(b"fine")
+
+    async def talk(address, data: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection(*address)
+        writer.write(data)
+        writer.write_eof()
+        try:
+            return await reader.read()
+        except ConnectionError:  # dropped: the same as no answer here
+            return b""
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    async def main() -> list[dict]:
+        reported = []
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: reported.append(ctx))
+        connections = Connections(buggy)
+        server = await asyncio.start_server(connections.connected, "127.0.0.1", 0)
+        address = server.sockets[0].getsockname()
+        assert await talk(address, b"boom") == b""
+        assert await talk(address, b"hi") == b"fine"
+        await shut_down(server, connections)
+        return reported
+
+    [context] = asyncio.run(main())
+    assert context["message"] == "Unhandled exception in client_connected_cb"
+    assert isinstance(context["exception"], ValueError)
