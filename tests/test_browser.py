@@ -54,7 +54,10 @@ class Play:
     button: str  # the label of the widget's main button
     expect: str  # a regex the widget's text must match after the click; {message}: what was typed
     typed: str | None = MESSAGE  # typed into the widget's first text box before the click
+    typed_again: str | None = "again: " + MESSAGE  # typed when playing again (a new message)
     choose: str | None = None  # picked in the widget's first dropdown before the click
+    other: str | None = None  # a choice with another result: picked first when playing again
+    rerun: str | None = None  # a cell that starts the widget's server again (a new address)
 
     def pattern(self, typed: str | None) -> str:
         return self.expect.replace("{message}", re.escape(typed or ""))
@@ -62,7 +65,7 @@ class Play:
 
 # Keyed by notebook file name; a notebook without a widget has no entry.
 PLAYS = {
-    "01-echo-client.ipynb": Play("832aed35", "Send", "← '{message}'"),
+    "01-echo-client.ipynb": Play("832aed35", "Send", "← '{message}'", rerun="f31bf5d2"),
     "03-reading-and-framing.ipynb": Play(
         "926f944b", "Run", re.escape(r"returned b'\xe4\xbd\xa0\xe5\xa5\xbd from the browser'"),
         choose="read"),
@@ -70,15 +73,20 @@ PLAYS = {
         "8ce49e22", "Run",
         r"with drain\(\): peak \d+ KiB in the write buffer, 512 of 512 KiB received",
         typed=None),
-    "05-unix-sockets.ipynb": Play("05d1ebbb", "Connect", "the echo server's socket: connected",
-                                  typed=None),
+    "05-unix-sockets.ipynb": Play(
+        "05d1ebbb", "Connect", "the echo server's socket: connected", typed=None,
+        choose="the echo server's socket", other="a stale socket file", rerun="550e8616"),
     "06-socketpair.ipynb": Play("10d01057", "Send", "'{message}' arrived, sent via a thread"),
     "07-http-headers.ipynb": Play(
         "6197e474", "Fetch",
         r"^HTTP/1\.0 200 OK\n(.*\n)*X-Request-Target: /path/page\.html\?greeting="
-        r"%E4%BD%A0%E5%A5%BD$", typed="/path/page.html?greeting=你好"),
+        r"%E4%BD%A0%E5%A5%BD(&again=1)?$",
+        typed="/path/page.html?greeting=你好", typed_again="/path/page.html?greeting=你好&again=1",
+        rerun="6df1d986"),
 }
-TWICE = {"01-echo-client.ipynb"}  # Run All a second time, then play again
+# Also re-run the cell that starts the server (Play.rerun) and play with the same widget,
+# then Run All a second time and play again.
+TWICE = {"01-echo-client.ipynb", "05-unix-sockets.ipynb", "07-http-headers.ipynb"}
 
 # --- JavaScript run in the page; `window.jupyterapp` exists thanks to
 # --LabApp.expose_app_in_browser. The notebook under test is window.__streamsLab.panel.
@@ -191,6 +199,16 @@ MARK_WIDGET = """(id) => {
   return true;
 }"""
 
+# Run one cell, as Shift-Enter would (without moving on), found by its id.
+RUN_CELL = """async (id) => {
+  const notebook = window.__streamsLab.panel.content;
+  const index = notebook.widgets.findIndex(c => c.model.id === id);
+  if (index < 0) throw new Error('no cell ' + id);
+  notebook.activeCellIndex = index;
+  notebook.deselectAll();
+  await window.jupyterapp.commands.execute('notebook:run-cell');
+}"""
+
 # What the marked widget shows: its text, plus the values of its boxes (a Textarea's
 # value is not in innerText).
 WIDGET_TEXT = """() => {
@@ -290,6 +308,18 @@ def test_run_all_in_browser(lab_page, name):
         if name in PLAYS and not problems:
             problems += play(page, PLAYS[name], "after Run All")
             clock.lap("play")
+            spec = PLAYS[name]
+            if name in TWICE and spec.rerun and not problems:
+                ran_before = execution_count(page.evaluate(CELLS), spec.rerun)
+                page.evaluate(WATCH_KERNEL)  # count anew, before the run
+                page.evaluate(RUN_CELL, spec.rerun)
+                wait_until_finished(page, 1, name)
+                cells = page.evaluate(CELLS)
+                problems += check_cells(cells)
+                assert execution_count(cells, spec.rerun) > ran_before, "the cell did not run"
+                problems += play(page, spec, "after re-running the cell that starts the server",
+                                 again=True)
+                clock.lap("re-run a cell and play again")
             if name in TWICE and not problems:
                 runnable = page.evaluate(WATCH_KERNEL)  # count anew, before the click
                 run_all_from_menu(page)
@@ -377,6 +407,10 @@ class Stopwatch:
         return ", ".join(self.laps)
 
 
+def execution_count(cells: list[dict], cell_id: str) -> int:
+    return next(c.get("execution_count") or 0 for c in cells if c.get("id") == cell_id)
+
+
 def tags(cell: dict) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
@@ -431,29 +465,38 @@ def check_widgets(page, cells: list[dict], timeout: float = 15) -> list[str]:
 
 def play(page, spec: Play, when: str, again: bool = False, timeout: float = 20) -> list[str]:
     """Type, choose, press the main button, and wait for the widget to show a success."""
-    typed = spec.typed
-    if again and typed == MESSAGE:
-        typed = "again: " + MESSAGE  # a message the widget has not shown yet
-    expect = spec.pattern(typed)
+    typed = spec.typed_again if again and spec.typed else spec.typed
     if not page.evaluate(MARK_WIDGET, spec.cell):
         return [f"{when}: no cell {spec.cell} with an output to play with"]
     widget = page.locator("[data-streams-lab-play] .jupyter-widgets").first
+    if again and spec.other:  # the same click would show the same text: show another first
+        problems = press(page, widget, spec, when, None, spec.other, ".", timeout)
+        if problems:
+            return problems
+    return press(page, widget, spec, when, typed, spec.choose, spec.pattern(typed), timeout)
+
+
+def press(page, widget, spec: Play, when: str, typed: str | None, choose: str | None,
+          expect: str, timeout: float) -> list[str]:
+    """Fill in, click, and wait until the widget's text changes and matches ``expect``."""
     if typed is not None:
         widget.locator("input[type=text]").first.fill(typed)
-    if spec.choose is not None:
-        widget.locator("select").first.select_option(spec.choose)
+    if choose is not None:
+        widget.locator("select").first.select_option(choose)
     page.wait_for_timeout(200)  # let the new values reach the kernel before the click
+    before = page.evaluate(WIDGET_TEXT)  # what the saved run left there may match already
     widget.locator("button", has_text=re.compile(f"^{re.escape(spec.button)}$")).first.click()
     deadline = time.monotonic() + timeout
     while True:
         shown = page.evaluate(WIDGET_TEXT)
-        if re.search(expect, shown, re.MULTILINE):
+        if shown != before and re.search(expect, shown, re.MULTILINE):
             return []
         if time.monotonic() > deadline:
             return [f"{when}: pressed {spec.button!r}"
                     + (f" with {typed!r}" if typed else "")
+                    + (f" on {choose!r}" if choose else "")
                     + f"; after {timeout:.0f} s the widget shows {shown[-600:]!r},"
-                    f" expected a match for {expect!r}"]
+                    f" expected a change and a match for {expect!r}"]
         time.sleep(0.25)
 
 
