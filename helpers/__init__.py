@@ -12,10 +12,11 @@ under a name, all in one list:
   stops the web servers of ``helpers.local_http.serve_http``.
 - ``await close_quietly(writer)``: close a writer; a peer that already left is not an error.
 
-Elsewhere, by topic: ``helpers.echo`` and ``helpers.unix_echo`` (the echo pair, also as
-scripts), ``helpers.framing``, ``helpers.relay``, ``helpers.flow``, ``helpers.tls``,
-``helpers.local_http``, ``helpers.http_headers`` (fetcher and script),
-``helpers.widgets`` (what a learner clicks) and ``helpers.exercises`` (the checks).
+Elsewhere, one module per topic, for example: ``helpers.echo`` and ``helpers.unix_echo``
+(the echo pair, also as scripts, which ``helpers.serving`` stops cleanly), ``helpers.framing``,
+``helpers.relay``, ``helpers.flow``, ``helpers.tls``, ``helpers.local_http`` (web servers in a
+thread), ``helpers.http_headers`` (the fetcher and its script), ``helpers.widgets`` (what a
+learner clicks in "Play with it") and ``helpers.exercises`` (the exercise checks).
 """
 
 from helpers.background import close_quietly, ensure, serve, serve_unix, stop, stop_all
