@@ -364,6 +364,18 @@ def test_headers_widget_still_fetches_after_stop_all_and_encodes_non_ascii():
     assert shown.startswith("HTTP/1.0 200 OK\n")
 
 
+def test_headers_widget_names_a_server_never_started_in_one_line():
+    from helpers.widgets import HeadersWidget
+
+    async def main():
+        w = HeadersWidget({"HTTP": "t-never-started"})
+        return await w.fetch(), w.result.value
+
+    response, shown = asyncio.run(main())
+    assert response is None and shown == ("✗ no server called 't-never-started' was started "
+                                          "here: run the cell that starts it first")
+
+
 def test_headers_widget_refuses_a_space_in_the_path_in_one_line():
     from helpers.widgets import HeadersWidget
 

@@ -144,3 +144,13 @@ def test_a_name_or_an_address_not_both():
         with pytest.raises(TypeError):
             EchoClientWidget()
     asyncio.run(main())
+
+
+def test_a_server_never_started_is_a_line_that_says_what_to_run():
+    async def main():
+        w = EchoClientWidget("t-never-started")
+        return await w.send("hello?"), w
+    reply, w = asyncio.run(main())
+    assert reply is None
+    assert w.reply.value == ("✗ no server called 't-never-started' was started here: "
+                             "run the cell that starts it first")

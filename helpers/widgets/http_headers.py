@@ -57,12 +57,12 @@ class HeadersWidget:
 
     async def fetch(self) -> Response | None:
         """Fetch the chosen server's path into ``self.result``; None if it failed."""
-        server = await ensure(self.servers[self.server.value])
-        url = server.url(quote_non_ascii(self.path.value))
         cafile = self.cafile if self.trust.value else None
         try:
+            server = await ensure(self.servers[self.server.value])
+            url = server.url(quote_non_ascii(self.path.value))
             response = await fetch_headers(url, cafile=cafile, timeout=self.timeout)
-        except FetchError as exc:
+        except (FetchError, LookupError) as exc:  # LookupError: that server never started
             self.result.value = f"✗ {exc}"
             return None
         self.result.value = "\n".join(response.lines())
