@@ -48,6 +48,7 @@ class Stoppable(Protocol):
 
 _servers: dict[str, Stoppable] = {}  # what runs now, by name
 _starters: dict[str, Callable[[], Any]] = {}  # how each name was last started
+_starting: dict[str, asyncio.Future[Any]] = {}  # ensure() starting a name again, right now
 
 
 @dataclass
@@ -203,14 +204,21 @@ async def ensure(name: str) -> Any:
     server = _servers.get(name)
     if server is not None and server.is_serving():
         return server
-    start_again = _starters.get(name)
-    if start_again is None:
-        raise LookupError(f"no server called {name!r} was started here: run the cell that "
-                          "starts it first")
-    server = start_again()
-    if inspect.isawaitable(server):
-        server = await server
-    return server
+    if name not in _starting:  # two clicks at once start it once
+        start_again = _starters.get(name)
+        if start_again is None:
+            raise LookupError(f"no server called {name!r} was started here: run the cell "
+                              "that starts it first")
+
+        async def start() -> Any:
+            started = start_again()
+            return await started if inspect.isawaitable(started) else started
+
+        task = asyncio.create_task(start())
+        _starting[name] = task
+        task.add_done_callback(lambda done: _starting.pop(name, None))
+    # shield: a click that gives up must not cancel the start the others wait for
+    return await asyncio.shield(_starting[name])
 
 
 def get(name: str) -> Any:

@@ -240,3 +240,16 @@ def test_registered_servers_are_stopped_by_stop_all():
         assert isinstance(third, Threaded) and third.serving
         await stop_all()
     run(main())
+
+
+def test_two_clicks_at_once_start_one_server_not_two():
+    """Two quick clicks after the clean-up: both get the same new server, none is leaked."""
+    async def main():
+        await serve("t-twice", handle_echo)
+        await stop_all()
+        first, second = await asyncio.gather(background.ensure("t-twice"),
+                                             background.ensure("t-twice"))
+        await stop_all()
+        return first, second
+    first, second = run(main())
+    assert first is second and not first.is_serving()
