@@ -20,7 +20,7 @@ def test_the_solution_passes():
     start = time.perf_counter()
     ok, out = judge(SOLUTION, timeout=1.0)
     assert ok, out
-    assert out == ("✓ shout answers line by line, in bytes, 9 connections (5 at once, one"
+    assert out == ("✓ shout answers whole lines, in bytes, 10 connections (5 at once, one"
                    " rude), and closes at EOF")
     assert time.perf_counter() - start < 3
 
@@ -90,6 +90,20 @@ def test_replying_only_at_eof():
     ok, out = judge(shout)
     assert not ok
     assert "no reply to b'hello\\n'" in out
+
+
+def test_answering_pieces_instead_of_lines():
+    """Upper-cases whatever arrives: the same bytes, but half a line gets half an answer."""
+    async def shout(reader, writer):
+        while data := await reader.read(100):
+            writer.write(data.upper())
+            await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    ok, out = judge(shout)
+    assert (ok, out) == (False, "✗ not yet: the server answered b'HEL' to half a line, b'hel':"
+                                " reply to whole lines (async for line in reader, or readline())")
 
 
 def test_one_client_at_a_time():

@@ -5,10 +5,11 @@ sends, reply with the same line upper-cased (``bytes.upper()``: ASCII letters on
 every other byte unchanged), until the client's EOF; then close the connection.
 
 ``await check(shout)`` runs it under a private name with ``helpers.serve`` and talks
-to it like real clients do: line by line, several at once, one that sends bytes that
-are not UTF-8 and one that vanishes mid-line. It prints one line, "✓ ..." or
-"✗ not yet: ...", returns True or False, and always stops its server. It never
-raises for the learner's mistakes.
+to it like real clients do: line by line, a line in two pieces (no answer to half a
+line: upper-casing whatever arrives gives the same bytes, but not line by line),
+several at once, one that sends bytes that are not UTF-8 and one that vanishes
+mid-line. It prints one line, "✓ ..." or "✗ not yet: ...", returns True or False,
+and always stops its server. It never raises for the learner's mistakes.
 """
 
 from __future__ import annotations
@@ -89,6 +90,26 @@ async def _conversation(srv: BackgroundServer, lines: list[bytes], timeout: floa
         await close_quietly(writer)
 
 
+async def _split_line(srv: BackgroundServer, timeout: float) -> None:
+    """A line that arrives in two pieces: no reply before its end, then the whole line."""
+    reader, writer = await asyncio.open_connection(*srv.address)
+    try:
+        writer.write(b"hel")
+        await writer.drain()
+        try:
+            early = await asyncio.wait_for(reader.read(100), min(0.1, timeout))
+        except TimeoutError:
+            early = None  # right: half a line is not a line yet
+        if early:
+            raise NotYet(f"the server answered {early!r} to half a line, b'hel': reply to"
+                         " whole lines (async for line in reader, or readline())")
+        writer.write(b"lo\n")
+        await writer.drain()
+        await _reply(srv, reader, b"hello\n", timeout)
+    finally:
+        await close_quietly(writer)
+
+
 async def _together(srv: BackgroundServer, n: int, timeout: float) -> None:
     """``n`` clients connected at the same time, each asking once."""
     pairs = []
@@ -164,12 +185,13 @@ async def _run(trial: Trial, fn, timeout: float = 1.0) -> str:
     except NotYet as exc:
         raise NotYet(f"a line that is not UTF-8, b'caf\\xe9 ok\\n': {exc}"
                      " (upper-case the bytes themselves: line.upper())") from None
+    await _split_line(srv, timeout)
     await _together(srv, 5, timeout)
     await _rude(srv)
     await _conversation(srv, [b"still there?\n"], timeout, unclosed)
     if _errors(srv):
         raise NotYet(_raised(srv))
-    return (f"shout answers line by line, in bytes, {srv.served} connections"
+    return (f"shout answers whole lines, in bytes, {srv.served} connections"
             " (5 at once, one rude), and closes at EOF")
 
 
