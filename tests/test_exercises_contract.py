@@ -201,6 +201,24 @@ def test_outcome_returns_the_learners_error_for_cases_where_raising_is_right():
     assert judge(exercise(body), double) == (True, "✓ 4 NoneType")
 
 
+def test_the_learners_own_timeout_error_is_an_answer_not_the_checks_time_limit():
+    async def body(trial, fn):
+        result, error = await trial.outcome(fn, 1, 2, name="fn", timeout=5)
+        return f"{type(error).__name__} after {error.args}"
+
+    async def own_deadline(x, y):
+        async with asyncio.timeout(0.01):
+            await asyncio.sleep(1)
+
+    assert judge(exercise(body), own_deadline) == (True, "✓ TimeoutError after ()")
+
+
+def test_help_shows_the_learners_side_of_the_signature():
+    import inspect
+
+    assert str(inspect.signature(exercise(passing))) == "(fn) -> bool"
+
+
 def test_hint_prints_one_more_hint_at_each_call(capsys):
     check = exercise(passing)
     check.hint()

@@ -173,9 +173,11 @@ class Trial:
             # and with it the check's own servers.
             return None, None, f"{name_of(fn)} must be a coroutine function (async def)"
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(timeout) as limit:
                 return await fn(*args), None, None
-        except TimeoutError:
+        except TimeoutError as exc:
+            if not limit.expired():  # the learner's own deadline: an answer like any other
+                return None, exc, None
             return None, None, on_timeout or f"{name} did not finish within {timeout:g} s"
         except Exception as exc:  # the learner's bug: report it, never raise
             if isinstance(exc, NotImplementedError):
@@ -247,7 +249,9 @@ class Exercise:
         self.deadline = deadline
         self.hints_shown = 0
         self.__doc__ = run.__doc__
-        self.__wrapped__ = run  # inspect.signature shows run's (minus the trial)
+        signature = inspect.signature(run)  # what help(check) shows: run's, minus the trial
+        self.__signature__ = signature.replace(
+            parameters=list(signature.parameters.values())[1:], return_annotation=bool)
 
     async def __call__(self, *args: Any, **kwargs: Any) -> bool:
         trial = Trial()
