@@ -137,11 +137,43 @@ class BackgroundServer:
             del _servers[self.name]
 
 
-async def close_quietly(writer: asyncio.StreamWriter, timeout: float = 1.0) -> None:
-    """Close a writer; a peer that already left is not an error here."""
+async def close_within(writer: asyncio.StreamWriter, timeout: float) -> bool:
+    """Close ``writer``, waiting at most ``timeout`` s; then drop it. True if it closed in time.
+
+    ``close()`` first sends what is still in the write buffer, so ``wait_closed()`` waits
+    as long as a peer that stopped reading wants. After ``timeout`` s the transport is
+    aborted: the unsent bytes are dropped and the socket is closed at once.
+
+    The wait is shielded: a timeout around a bare ``wait_closed()`` cancels the writer's
+    own "closed" future, and every later ``wait_closed()`` then raises CancelledError
+    (3.11 to 3.13). A writer already in that state is aborted, and False returned.
+    """
     writer.close()
-    with contextlib.suppress(ConnectionError, TimeoutError, OSError):
-        await asyncio.wait_for(writer.wait_closed(), timeout)
+    task = asyncio.current_task()
+    asked = task.cancelling() if task is not None else 0
+    waiting = asyncio.ensure_future(writer.wait_closed())
+    # Whatever happens to us, look at its outcome, so it is never reported as unretrieved.
+    waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
+    try:
+        async with asyncio.timeout(timeout):
+            await asyncio.shield(waiting)
+        return True
+    except TimeoutError:
+        pass
+    except OSError:  # the peer had already gone: closed all the same
+        return True
+    except asyncio.CancelledError:
+        if task is None or task.cancelling() > asked or not waiting.cancelled():
+            raise  # a real cancellation of our task: let it through
+        # Only the writer's "closed" future was cancelled, earlier, by someone else.
+    writer.transport.abort()
+    await asyncio.sleep(0)  # the transport closes its socket at the loop's next step
+    return False
+
+
+async def close_quietly(writer: asyncio.StreamWriter, timeout: float = 1.0) -> None:
+    """Close a writer; a peer that already left, or stopped reading, is not an error here."""
+    await close_within(writer, timeout)
 
 
 async def serve(name: str, handler: Handler, *, host: str = "127.0.0.1", port: int = 0,
