@@ -1,0 +1,150 @@
+"""helpers.bench on small sizes: each part moves exactly the bytes it claims, the report's
+ratios come from the same run, and --json has its promised shape. No timing is asserted:
+figures on a shared machine say nothing reliable; only counts and arithmetic are checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from helpers import bench
+from helpers.bench import Report, Result
+
+ROOT = Path(__file__).resolve().parent.parent
+ODD = 200_003  # not a multiple of 64 KiB nor of 100: a lost tail would show
+
+
+@pytest.fixture(scope="module")
+def ports():
+    with bench.servers("asyncio") as found:
+        yield found
+
+
+@pytest.mark.parametrize("variant", sorted({v for _, loop, v in bench.THROUGHPUT
+                                            if loop == "asyncio"}))
+def test_each_echo_variant_echoes_exactly_the_payload(ports, variant):
+    seconds, received = bench.echo_throughput(ports[variant], bench.payload_of(ODD),
+                                              verify=True)
+    assert received == ODD and seconds > 0
+
+
+def test_verify_notices_an_echo_that_loses_or_changes_bytes():
+    """The check itself: a server that drops the last byte or changes one is caught."""
+    def serve_once(listener, mangle):
+        conn, _ = listener.accept()
+        with conn:
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+            conn.sendall(mangle(data))
+
+    for mangle in (lambda d: d[:-1], lambda d: b"x" + d[1:]):
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            t = threading.Thread(target=serve_once, args=(listener, mangle), daemon=True)
+            t.start()
+            with pytest.raises(AssertionError, match="differ"):
+                bench.echo_throughput(listener.getsockname()[1], bench.payload_of(1000),
+                                      verify=True)
+            t.join(5)
+
+
+def test_ceilings_move_the_whole_payload_one_way():
+    for fn in (bench.tcp_one_way, bench.socketpair_one_way):
+        seconds, moved = fn(bench.payload_of(ODD))
+        assert moved == ODD and seconds > 0
+
+
+@pytest.mark.parametrize("variant", ["threads reply", "protocol reply", "streams reply"])
+def test_round_trips_get_one_whole_reply_per_request(ports, variant):
+    # round_trips raises if a reply differs from its request
+    assert len(bench.round_trips(ports[variant], 20)) == 20
+    assert len(bench.round_trips(ports[variant], 5, pieces=2, nodelay=True)) == 5
+
+
+def test_asyncio_client_finds_tcp_nodelay_on_as_cpython_sets_it(ports):
+    """base_events._set_nodelay, called by every selector TCP transport."""
+    times, nodelay = asyncio.run(bench.asyncio_round_trips(ports["streams reply"], 3))
+    assert len(times) == 3 and nodelay is True
+
+
+def test_concurrent_clients_count_the_round_trips_they_made(ports):
+    seconds, done = asyncio.run(bench.concurrent_round_trips(ports["streams 64 KiB"], 10, 105))
+    assert done == 100 and seconds > 0  # 10 each: the count used is what was done
+
+
+def test_with_ratios_divides_by_the_baseline_of_the_same_list():
+    results = [Result("t", "base", 200.0, "MB/s"), Result("t", "other", 50.0, "MB/s"),
+               Result("l", "b p50", 10.0, "µs"), Result("l", "b p99", 40.0, "µs"),
+               Result("l", "x p50", 15.0, "µs"), Result("l", "x p99", 20.0, "µs"),
+               Result("s", "alone", 1.0, "rt/s")]
+    bench.with_ratios(results, {"t": "base", "l": "b p50"})
+    got = {r.name: (r.ratio, r.baseline) for r in results}
+    assert got["base"] == (1.0, "base") and got["other"] == (0.25, "base")
+    assert got["x p50"] == (1.5, "b p50")
+    assert got["x p99"] == (0.5, "b p99")  # a p99 against the baseline's p99
+    assert got["alone"] == (None, None)
+
+
+def test_percentile_is_the_nearest_rank():
+    samples = [float(i) for i in range(1, 101)]
+    assert bench.percentile(samples, 50) == 50.0
+    assert bench.percentile(samples, 99) == 99.0
+    assert bench.percentile([3.0], 99) == 3.0
+
+
+def test_a_small_run_reports_every_group_with_ratios_from_that_run():
+    size = bench.Size("test", 64 * 1024, 1, 20, 2, 40, (1, 4))
+    report = bench.run(size, use_uvloop=False)
+    groups = {r.group for r in report.results}
+    assert groups == {"throughput", "ceiling", "latency", "nagle", "scaling"}
+    for r in report.results:
+        base = report.get(r.baseline)
+        assert r.ratio == pytest.approx(r.value / base.value), r.name
+    assert report.get("blocking sockets, a thread each").ratio == 1.0
+    assert report.nodelay == {"an open_connection socket": True}
+    assert len(report.samples["Streams"]) == 20
+    text = "\n".join(report.lines())
+    assert "uvloop: left out (--no-uvloop)" in text
+
+
+def test_the_report_says_when_uvloop_is_absent():
+    report = Report(bench.TINY, [Result("t", "a", 1.0, "MB/s", 1.0, "a")], uvloop=None)
+    assert "uvloop: not installed (pip install uvloop" in "\n".join(report.lines())
+
+
+def test_json_is_a_list_of_name_value_unit_ratio_objects():
+    out = subprocess.run([sys.executable, "-m", "helpers.bench", "--tiny", "--json",
+                          "--no-uvloop"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stderr == ""
+    rows = json.loads(out.stdout)
+    assert isinstance(rows, list) and rows
+    for row in rows:
+        assert {"name", "value", "unit", "ratio"} <= row.keys()
+        assert isinstance(row["name"], str) and isinstance(row["value"], float)
+        assert row["unit"] in {"MB/s", "µs", "rt/s"}
+        assert isinstance(row["ratio"], float)
+    names = [row["name"] for row in rows]
+    assert len(names) == len(set(names))
+    assert "Streams, read(100) (the seed's)" in names
+    assert {"1 client", "10 clients", "100 clients"} <= set(names)
+
+
+@pytest.mark.skipif(bench.uvloop_version() is None, reason="uvloop is not installed here")
+def test_uvloop_variants_echo_exactly_the_payload_too():
+    with bench.servers("uvloop") as found:
+        assert "threads" not in found  # the blocking baseline runs once, on asyncio's side
+        for _, loop, variant in bench.THROUGHPUT:
+            if loop == "uvloop":
+                _, received = bench.echo_throughput(found[variant], bench.payload_of(ODD),
+                                                    verify=True)
+                assert received == ODD, variant
+        assert len(bench.round_trips(found["streams reply"], 10)) == 10
