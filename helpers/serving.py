@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 Connected = Callable[[asyncio.StreamReader, asyncio.StreamWriter], None]
+Farewell = Callable[[], Awaitable[None]]  # says goodbye to every client, before they are dropped
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")  # Ctrl-C, kill, a closed terminal
 GRACE = 1.0  # seconds a handler gets to return once its connection is gone
@@ -105,8 +106,12 @@ class Connections:
 
 
 async def shut_down(server: asyncio.Server, connections: Connections,
-                    grace: float = GRACE) -> None:
-    """Stop accepting, end every connection, wait for the handlers."""
+                    grace: float = GRACE, before_close: Farewell | None = None) -> None:
+    """Stop accepting, end every connection, wait for the handlers.
+
+    ``before_close()``, if given, runs once nobody new can connect and before any
+    connection is dropped: the place to tell every client goodbye.
+    """
     loop = asyncio.get_running_loop()
     # 1. Stop accepting, but leave the server open for two more turns of the loop:
     # a connection accepted just before the signal gets its transport in one turn
@@ -119,6 +124,10 @@ async def shut_down(server: asyncio.Server, connections: Connections,
         await asyncio.sleep(0)
     # 2. Close the listening sockets (3.13 also removes a Unix socket's file).
     server.close()
+    if before_close is not None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await before_close()
     # 3. End the connections and wait for their handlers.
     if hasattr(server, "abort_clients"):  # 3.13+: also a client still in its TLS handshake
         server.abort_clients()
@@ -130,11 +139,13 @@ async def shut_down(server: asyncio.Server, connections: Connections,
 
 
 async def serve_until_stopped(prog: str, start: Callable[[Connected], Awaitable[asyncio.Server]],
-                              handler: Handler, grace: float = GRACE) -> None:
+                              handler: Handler, grace: float = GRACE,
+                              before_close: Farewell | None = None) -> None:
     """Start a server with ``start(connected)``, serve until a stop signal, shut down.
 
     ``start`` gets the callback to pass to ``asyncio.start_server`` (or
     ``start_unix_server``); it may raise ``helpers.cli.UserError`` to refuse.
+    ``before_close`` is awaited (at most ``grace`` s) before the connections are dropped.
     """
     stop = asyncio.Event()
     connections = Connections(handler)
@@ -145,5 +156,5 @@ async def serve_until_stopped(prog: str, start: Callable[[Connected], Awaitable[
             print(f"Serving on {where} (Ctrl-C to stop)", flush=True)
             await stop.wait()
         finally:  # also when Ctrl-C arrives as a KeyboardInterrupt (Windows)
-            await shut_down(server, connections, grace)
+            await shut_down(server, connections, grace, before_close)
     print(f"{prog}: stopped", file=sys.stderr, flush=True)

@@ -1,0 +1,15 @@
+"""A chat server that survives real clients (notebook 11): one concern per module.
+
+- ``protocol``: the rules as data (limits, nicknames, what the server says);
+- ``room``: who is here, and each client's bounded outbox, so a broadcast never waits;
+- ``server``: ``ChatServer.handle``, the handler that reads one client's lines;
+- ``client``: the terminal client (stdin and the connection at once);
+- ``bench``: broadcast latency and throughput with many clients;
+- ``__main__``: ``python -m helpers.chat server|client|bench``.
+"""
+
+from helpers.chat.protocol import Settings
+from helpers.chat.room import Client, Room
+from helpers.chat.server import ChatServer
+
+__all__ = ["ChatServer", "Client", "Room", "Settings"]
