@@ -17,6 +17,7 @@ import os
 import random
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -136,6 +137,46 @@ def test_server_script_stops_cleanly_with_clients_in_every_state(python, script,
         assert not (where / "echo.sock").exists()
 
 
+def client_hello(ctx: ssl.SSLContext) -> bytes:
+    """The first bytes of a real TLS handshake (what a client sends, then waits)."""
+    tls = ctx.wrap_bio(ssl.MemoryBIO(), outgoing := ssl.MemoryBIO(), server_hostname="localhost")
+    with contextlib.suppress(ssl.SSLWantReadError):
+        tls.do_handshake()
+    return outgoing.read()
+
+
+@pytest.mark.parametrize("round_", range(3))
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("python", pythons(), ids=version)
+def test_tls_server_script_stops_cleanly_and_removes_its_ca(python, sig, round_):
+    served = Served("helpers.tls_echo", "--port", "0", python=python)
+    with contextlib.ExitStack() as stack:
+        stack.callback(served.kill)
+        address = ast.literal_eval(served.address)
+        while "CA certificate: " not in served.out:
+            assert served.proc.poll() is None, served.err
+            threading.Event().wait(0.01)
+        cafile = served.out.split("CA certificate: ")[1].splitlines()[0]
+        ctx = ssl.create_default_context(cafile=cafile)
+        for n in range(20):  # served and gone
+            with ctx.wrap_socket(connect(socket.AF_INET, address, stack),
+                                 server_hostname="localhost") as tls:
+                tls.sendall(f"client {n}".encode())
+                assert tls.recv(100) == f"client {n}".encode()
+        talking = stack.enter_context(ctx.wrap_socket(connect(socket.AF_INET, address, stack),
+                                                      server_hostname="localhost"))
+        talking.sendall(b"mid-conversation")  # and never reads the echo
+        connect(socket.AF_INET, address, stack).sendall(client_hello(ctx))  # stuck mid-handshake
+        connect(socket.AF_INET, address, stack)  # never starts the handshake
+        connect(socket.AF_INET, address, stack).sendall(b"plain text to a TLS port\n")
+        status = served.stop(sig)
+    assert not [word for word in NOISE if word in served.err], served.err
+    assert served.err.splitlines() == ["python -m helpers.tls_echo: stopped"], served.err
+    assert status == 0, served.err
+    assert served.out.count("Close the connection") >= 20
+    assert not Path(cafile).parent.exists()
+
+
 @pytest.mark.parametrize("python", pythons(), ids=version)
 def test_client_script_stops_quietly_on_ctrl_c(python):
     with socket.socket() as mute:  # the kernel takes the connection; nobody ever answers
@@ -206,3 +247,67 @@ def test_a_handler_bug_is_reported_and_the_server_serves_on():
     [context] = asyncio.run(main())
     assert context["message"] == "Unhandled exception in client_connected_cb"
     assert isinstance(context["exception"], ValueError)
+
+
+SHUTDOWN_LINE = b"* the server is shutting down\n"
+
+
+def chat_client(address, stack: contextlib.ExitStack, nick: str | None) -> socket.socket:
+    """A chat client past the greeting; with ``nick``, also past its hello."""
+    sock = connect(socket.AF_INET, address, stack)
+    expect = 1
+    if nick is not None:
+        sock.sendall(f"{nick}\n".encode())
+        expect = 2
+    got = b""
+    while got.count(b"\n") < expect:
+        got += sock.recv(4096)
+    return sock
+
+
+def until_closed(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(4096):
+        data += chunk
+    return data
+
+
+@pytest.mark.parametrize("round_", range(3))
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("python", pythons(), ids=version)
+def test_chat_server_says_goodbye_to_every_client_then_stops(python, sig, round_):
+    served = Served("helpers.chat", "--port", "0", python=python)
+    address = ast.literal_eval(served.address)
+    with contextlib.ExitStack() as stack:
+        stack.callback(served.kill)
+        for n in range(50):  # served and gone
+            sock = chat_client(address, stack, f"gone{n}")
+            sock.sendall(b"hello\n/quit\n")
+            assert until_closed(sock).endswith(b"* bye\n")
+        talking = [chat_client(address, stack, f"talker{n}") for n in range(3)]
+        talking[0].sendall(b"a whole line\n")
+        talking[1].sendall(b"half a li")  # mid-line
+        waiting = chat_client(address, stack, None)  # no nickname yet
+        deaf = chat_client(address, stack, "deaf")  # joined, never reads
+        flood = chat_client(address, stack, "flood")
+        flood.setblocking(False)
+        with contextlib.suppress(BlockingIOError):  # no newline: too long a line
+            flood.send(random.randbytes(200_000))
+        rude = chat_client(address, stack, "rude")
+        rude.sendall(b"half a li")
+        rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        rude.close()
+        stop = threading.Event()
+        arriving = threading.Thread(target=keep_arriving, args=(socket.AF_INET, address, stop))
+        arriving.start()
+        try:
+            status = served.stop(sig)
+        finally:
+            stop.set()
+            arriving.join()
+        for sock in [*talking, waiting, deaf]:  # one goodbye each, the last line, then closed
+            data = until_closed(sock)
+            assert data.count(SHUTDOWN_LINE) == 1 and data.endswith(SHUTDOWN_LINE), data[-200:]
+    assert not [word for word in NOISE if word in served.err], served.err
+    assert served.err.splitlines() == ["python -m helpers.chat: stopped"], served.err
+    assert status == 0, served.err

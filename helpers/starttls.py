@@ -1,0 +1,120 @@
+"""A small line protocol that starts in plain text and upgrades to TLS, as SMTP and IMAP do.
+
+    S: WELCOME say STARTTLS        plain text
+    C: STARTTLS
+    S: GO AHEAD
+       ... the TLS handshake: StreamWriter.start_tls() on both ends ...
+    S: SECURE <greeting>           everything from here on is over TLS
+    C: NOTE <text>       S: OK
+    C: QUIT              S: BYE
+
+The classic bug: bytes that arrived in plain text *with* the ``STARTTLS`` line (a man in
+the middle added them) sit in the StreamReader's buffer. ``start_tls()`` does not touch
+that buffer, so the next ``readline()`` returns them as if they had come over TLS. The
+fix, on each end: after the last plain-text line, take what is already buffered
+(``take_buffered``); if there is anything, refuse and close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Awaitable, Callable
+
+from helpers.background import close_quietly
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+GREETING = "hello over TLS"
+HANDSHAKE_TIMEOUT = 5.0  # s
+
+
+async def say(writer: asyncio.StreamWriter, line: str) -> None:
+    """Send one line (``\\n`` added) and wait until it may go."""
+    writer.write(line.encode() + b"\n")
+    await writer.drain()
+
+
+async def read_line(reader: asyncio.StreamReader) -> str:
+    """The next line without its ``\\n``; ``""`` at end of file."""
+    return (await reader.readline()).decode(errors="backslashreplace").rstrip("\r\n")
+
+
+async def take_buffered(reader: asyncio.StreamReader) -> bytes:
+    """Whatever ``reader`` already holds, without waiting for more (``b""`` if nothing).
+
+    ``read()`` returns buffered bytes at once; with nothing buffered it would wait, and a
+    deadline of zero ends that wait before a single new byte can arrive.
+    """
+    taken = b""
+    while True:
+        try:
+            async with asyncio.timeout(0):
+                chunk = await reader.read(65536)
+        except TimeoutError:  # nothing (more) buffered
+            return taken
+        if not chunk:  # end of file
+            return taken
+        taken += chunk
+
+
+def starttls_server(ctx: ssl.SSLContext, log: list, *, refuse_plaintext: bool = True,
+                    greeting: str = GREETING, inject: bytes = b"",
+                    handshake_timeout: float = HANDSHAKE_TIMEOUT) -> Handler:
+    """A handler for ``start_server``/``serve`` that speaks the protocol above.
+
+    ``log`` gets ``(note, "over TLS" | "in plain text")`` for each NOTE and one line for
+    each refusal or dropped client. ``refuse_plaintext=False`` is the bug. ``inject``
+    plays the man in the middle towards the client: bytes sent right after ``GO AHEAD``,
+    in plain text, in the same write.
+    """
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await say(writer, "WELCOME say STARTTLS")
+            while line := await read_line(reader):
+                secure = writer.get_extra_info("ssl_object") is not None
+                if line == "STARTTLS" and not secure:
+                    if refuse_plaintext and (extra := await take_buffered(reader)):
+                        log.append(f"refused: {len(extra)} bytes of plain text after STARTTLS")
+                        await say(writer, "ERR plain text after STARTTLS")
+                        return
+                    writer.write(b"GO AHEAD\n" + inject)
+                    await writer.start_tls(ctx, ssl_handshake_timeout=handshake_timeout)
+                    await say(writer, f"SECURE {greeting}")
+                elif line.startswith("NOTE "):
+                    log.append((line[5:], "over TLS" if secure else "in plain text"))
+                    await say(writer, "OK")
+                elif line == "QUIT":
+                    await say(writer, "BYE")
+                    return
+                else:
+                    await say(writer, "ERR say STARTTLS first" if not secure else "ERR what?")
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+            log.append(f"dropped: {type(exc).__name__}")  # SSLError is an OSError
+        finally:
+            await close_quietly(writer)
+
+    return handle
+
+
+async def inject_after_starttls(host: str, port: int, ctx: ssl.SSLContext, extra: bytes,
+                                timeout: float = 5.0) -> list[str]:
+    """Play an honest client whose ``STARTTLS`` line a man in the middle extended with
+    ``extra``; return every line the server sent (the handshake is done if it agrees).
+    """
+    heard = []
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            heard.append(await read_line(reader))  # WELCOME
+            writer.write(b"STARTTLS\n" + extra)  # one write: one segment on the wire
+            heard.append(answer := await read_line(reader))
+            if answer == "GO AHEAD":
+                await writer.start_tls(ctx, server_hostname=host)
+                heard.append(await read_line(reader))  # SECURE ...
+                if extra:
+                    heard.append(await read_line(reader))  # what the server made of it
+                await say(writer, "QUIT")
+                heard.append(await read_line(reader))
+        finally:
+            await close_quietly(writer)
+    return [line for line in heard if line]

@@ -1,0 +1,164 @@
+"""Rude TLS clients and a one-line error log: the plumbing of notebook 09 (a TLS server).
+
+Each rude client does one thing a TLS server meets in the wild, and returns one line
+saying what the *client* saw. The server side is what the notebook looks at:
+
+    await untrusting_client(host, port)         # does not trust our local CA
+    await plain_text_client(host, port)         # speaks plain text to the TLS port
+    await tls_to_plain_port(host, port, ctx)    # speaks TLS to a plain-text port
+    await silent_client(host, port)             # connects and never says hello
+    async with stubborn_peer(host, port, ctx):  # never answers the server's goodbye
+        ...
+
+``one_line(context)`` puts what asyncio hands to the loop's exception handler into one
+line; ``ErrorLog`` is such a handler, collecting those lines in a list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+from helpers.background import close_quietly
+
+
+def one_line(context: dict[str, Any]) -> str:
+    """The loop's exception-handler ``context`` as one line: message, exception, reason."""
+    exc = context.get("exception")
+    line = context.get("message", "")
+    if exc is None:
+        return line
+    line += f": {type(exc).__name__}"
+    if isinstance(exc, ssl.SSLError) and exc.reason:
+        return f"{line} ({exc.reason})"  # the same on every Python (the text is not)
+    return f"{line} ({exc})" if str(exc) else line
+
+
+class ErrorLog:
+    """A loop exception handler that keeps one line per report, instead of a traceback.
+
+        with ErrorLog() as errors:       # on the running loop; the old handler comes back
+            ...
+        errors.lines                     # ['Error on transport creation ...: SSLError ...']
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._before = None
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        self.lines.append(one_line(context))
+
+    def __enter__(self) -> ErrorLog:
+        self._loop = asyncio.get_running_loop()
+        self._before = self._loop.get_exception_handler()
+        self._loop.set_exception_handler(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._loop is not None:
+            self._loop.set_exception_handler(self._before)
+
+
+def _tls_failure(exc: Exception) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"client: certificate not trusted ({exc.verify_message})"
+    if isinstance(exc, ssl.SSLError):
+        return f"client: TLS failed ({exc.reason})"
+    if isinstance(exc, ConnectionError | asyncio.IncompleteReadError):
+        return "client: the server hung up"
+    return f"client: {type(exc).__name__}"
+
+
+async def untrusting_client(host: str, port: int, timeout: float = 2.0) -> str:
+    """A TLS client that trusts only the system's CAs (not our local one)."""
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(
+                host, port, ssl=ssl.create_default_context())
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        return _tls_failure(exc)
+    await close_quietly(writer)
+    return "client: connected (it should not have)"
+
+
+async def plain_text_client(host: str, port: int, text: bytes = b"hello, anyone?\n",
+                            timeout: float = 2.0) -> str:
+    """Connects without TLS, sends ``text``, reads until the server hangs up."""
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            writer.write(text)
+            got = await reader.read()
+        except ConnectionError:
+            got = b""
+        finally:
+            await close_quietly(writer)
+    return f"client: the server hung up after sending {len(got)} bytes"
+
+
+async def tls_to_plain_port(host: str, port: int, ctx: ssl.SSLContext,
+                            timeout: float = 2.0) -> str:
+    """A TLS client knocking on a plain-text port (an echo server sends its hello back)."""
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(host, port, ssl=ctx)
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        return _tls_failure(exc)
+    await close_quietly(writer)
+    return "client: connected (it should not have)"
+
+
+async def silent_client(host: str, port: int, timeout: float = 5.0) -> tuple[str, float]:
+    """Connects and never starts the handshake; (what it saw, seconds until dropped)."""
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(host, port)
+        started = loop.time()
+        try:
+            got = await reader.read()
+        except ConnectionError:
+            got = b""
+        finally:
+            await close_quietly(writer)
+    return f"client: dropped by the server after sending {len(got)} bytes", loop.time() - started
+
+
+@contextlib.asynccontextmanager
+async def stubborn_peer(host: str, port: int, ctx: ssl.SSLContext,
+                        message: bytes = b"hello") -> AsyncIterator[bytes]:
+    """A TLS client that sends ``message``, reads the echo, then never reads again.
+
+    The server's goodbye (TLS ``close_notify``) is never answered while the block runs.
+    It is a blocking ``ssl`` socket in a thread, because an asyncio client answers the
+    goodbye by itself. Yields the echo.
+    """
+    connected = threading.Event()
+    release = threading.Event()
+    echoed: list[bytes] = []
+
+    def peer() -> None:
+        with socket.create_connection((host, port), timeout=5) as raw, \
+                ctx.wrap_socket(raw, server_hostname=host) as tls:
+            tls.sendall(message)
+            echoed.append(tls.recv(len(message)))
+            connected.set()
+            release.wait(10)
+
+    thread = asyncio.ensure_future(asyncio.to_thread(peer))
+    try:
+        while not connected.is_set() and not thread.done():
+            await asyncio.sleep(0.01)
+        if thread.done():
+            await thread  # its error, if any
+        yield echoed[0]
+    finally:
+        release.set()
+        with contextlib.suppress(OSError):
+            await thread
