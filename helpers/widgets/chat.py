@@ -1,0 +1,147 @@
+"""Chat windows you can type in: each one a client of the notebook's chat server.
+
+    room = ChatRoom("chat", ["alice", "bob", "carol"])  # the server started as "chat"
+    room.widget                                         # three windows side by side
+    await room["alice"].send("hi")                      # what alice's Send button does
+
+Each window keeps its own connection and prints every line that arrives. A send
+reports "✓ delivered to bob, carol" once the other windows in the room show the line.
+The server is found by name at each send (``helpers.background.ensure``): after the
+notebook's clean-up stopped it, the window starts it again and joins anew.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import ipywidgets as widgets
+
+from helpers.background import close_quietly, ensure
+from helpers.cli import describe
+
+WAIT = 2.0  # seconds: how long a send waits for the others to show its line
+
+
+class ChatWindow:
+    """One chat client: a log of what arrived, a text box and a Send button."""
+
+    def __init__(self, server: str, nick: str, text: str = "") -> None:
+        self.server, self.nick = server, nick
+        self.lines: list[str] = []
+        self.others: list[ChatWindow] = []
+        self.writer: asyncio.StreamWriter | None = None
+        self.listening: asyncio.Task[None] | None = None
+        self.pending: set[asyncio.Task[str]] = set()  # clicks at work (asyncio keeps weak refs)
+        self.log = widgets.Textarea(value="", disabled=True, rows=8,
+                                    layout=widgets.Layout(width="100%"))
+        self.text = widgets.Text(value=text, placeholder="say something",
+                                 layout=widgets.Layout(width="100%"))
+        self.button = widgets.Button(description="Send", button_style="primary")
+        self.result = widgets.Label(value="(not connected yet)")
+        self.button.on_click(self._clicked)
+        self.text.add_class("streams-lab-input")
+        self.button.add_class("streams-lab-go")
+        self.result.add_class("streams-lab-result")
+        self.widget = widgets.VBox([widgets.HTML(f"<b>{nick}</b>"), self.log, self.text,
+                                    self.button, self.result],
+                                   layout=widgets.Layout(width="33%"))
+        self.widget.add_class("streams-lab-play")
+
+    @property
+    def transcript(self) -> str:
+        return "\n".join(self.lines)
+
+    def _note(self, line: str) -> None:
+        self.lines.append(line)
+        self.log.value = "\n".join(self.lines[-200:])
+
+    def _clicked(self, _button: widgets.Button) -> None:
+        task = asyncio.create_task(self.send(self.text.value))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    @property
+    def connected(self) -> bool:
+        return self.listening is not None and not self.listening.done()
+
+    async def join(self) -> None:
+        """Connect to the server (started again if need be) and join with our nickname."""
+        address = (await ensure(self.server)).address
+        reader, self.writer = await asyncio.open_connection(*address)
+        self.writer.write(f"{self.nick}\n".encode())
+        hello = asyncio.get_running_loop().create_future()
+        self.listening = asyncio.create_task(self._listen(reader, hello))
+        async with asyncio.timeout(WAIT):
+            problem = await hello
+        if problem:
+            raise ConnectionError(problem)
+
+    async def _listen(self, reader: asyncio.StreamReader, hello: asyncio.Future) -> None:
+        try:
+            async for raw in reader:
+                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                self._note(line)
+                if not hello.done() and line.startswith("* hello "):
+                    hello.set_result(None)
+                elif not hello.done() and line.endswith("send another"):
+                    hello.set_result(line)
+        except ConnectionError:
+            pass
+        finally:
+            self._note("(disconnected)")
+            if not hello.done():
+                hello.set_result("the server closed the connection")
+
+    async def send(self, text: str) -> str:
+        """Say ``text``; returns the result line the widget shows."""
+        try:
+            if not self.connected:  # first use, or the server was stopped: all join again
+                for window in (self, *self.others):
+                    if not window.connected:
+                        await window.join()
+            self.writer.write(f"{text}\n".encode())
+            await self.writer.drain()
+            self._note(f"(me) {text}")
+            reached = await self._delivered(f"{self.nick}: {text}")
+            result = f"✓ delivered to {', '.join(reached)}" if reached else "✓ sent"
+        except Exception as exc:  # a widget shows a sentence, never a traceback
+            result = f"✗ {describe(exc)}"
+        self.result.value = result
+        return result
+
+    async def _delivered(self, line: str) -> list[str]:
+        """The other windows that show ``line`` within WAIT s."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(WAIT):
+                while not all(line in o.lines for o in self.others if o.connected):
+                    await asyncio.sleep(0.01)
+        return [o.nick for o in self.others if line in o.lines]
+
+    async def leave(self) -> None:
+        if self.writer is not None:
+            await close_quietly(self.writer)
+        if self.listening is not None:
+            await asyncio.wait([self.listening], timeout=WAIT)
+
+
+class ChatRoom:
+    """Several chat windows side by side, each knowing the others."""
+
+    def __init__(self, server: str, nicks: list[str]) -> None:
+        self.windows = {nick: ChatWindow(server, nick) for nick in nicks}
+        for window in self.windows.values():
+            window.others = [w for w in self.windows.values() if w is not window]
+        self.widget = widgets.HBox([w.widget for w in self.windows.values()])
+
+    def __getitem__(self, nick: str) -> ChatWindow:
+        return self.windows[nick]
+
+    async def join(self) -> None:
+        for window in self.windows.values():
+            if not window.connected:
+                await window.join()
+
+    async def leave(self) -> None:
+        for window in self.windows.values():
+            await window.leave()
