@@ -409,9 +409,13 @@ def pump(sock: socket.socket, payload: bytes, verify: bool = False) -> tuple[flo
     return elapsed, received
 
 
-def echo_throughput(port: int, payload: bytes, verify: bool = False) -> tuple[float, int]:
-    """One connection to an echo server: send ``payload``, read it back; (seconds, bytes)."""
-    with socket.create_connection(("127.0.0.1", port)) as sock:
+def echo_throughput(port: int, payload: bytes, verify: bool = False,
+                    timeout: float | None = None) -> tuple[float, int]:
+    """One connection to an echo server: send ``payload``, read it back; (seconds, bytes).
+
+    ``timeout``: seconds any one send or receive may wait (``TimeoutError`` after that).
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         return pump(sock, payload, verify)
 
 
