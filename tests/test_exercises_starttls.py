@@ -1,0 +1,151 @@
+"""helpers.exercises.starttls: the reference solution passes, each usual mistake fails."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+from helpers.background import close_quietly
+from helpers.exercises.starttls import FORGED, LEFT_OPEN, STUB, check, hint
+from helpers.starttls import read_line, take_buffered
+from tests.exercise_support import not_yet, passes, solution
+
+secure_greeting = solution("09-tls-server", "secure_greeting")
+
+
+async def upgrade(host, port, ctx, *, server_hostname="same", check_buffer=True):
+    """The solution's steps, with one of them changeable; returns (reader, writer)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    await read_line(reader)
+    writer.write(b"STARTTLS\n")
+    await read_line(reader)
+    if check_buffer and await take_buffered(reader):
+        await close_quietly(writer)
+        raise ConnectionError("plain text before the handshake")
+    await writer.start_tls(ctx, server_hostname=host if server_hostname == "same"
+                           else server_hostname)
+    return reader, writer
+
+
+def test_the_reference_solution_passes():
+    assert passes(check, secure_greeting) == (
+        "✓ secure_greeting upgrades with STARTTLS, refuses an unknown CA and a certificate"
+        " for another name, and never takes plain text for TLS")
+
+
+def test_the_stub_is_not_yet():
+    async def secure_greeting(host, port, ctx):
+        raise NotImplementedError("your code here")
+
+    assert not_yet(check, secure_greeting) == STUB
+
+
+def test_verification_off_is_not_yet():
+    async def secure_greeting(host, port, ctx):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # "it works now"
+        reader, writer = await upgrade(host, port, ctx)
+        try:
+            return await read_line(reader)
+        finally:
+            await close_quietly(writer)
+
+    assert "no CA you trust has signed, secure_greeting returned 'SECURE hello" in \
+        not_yet(check, secure_greeting)
+
+
+def test_no_server_hostname_is_not_yet():
+    """start_tls without server_hostname checks no name at all (no ValueError either)."""
+    async def secure_greeting(host, port, ctx):
+        reader, writer = await upgrade(host, port, ctx, server_hostname=None)
+        try:
+            return await read_line(reader)
+        finally:
+            await close_quietly(writer)
+
+    reason = not_yet(check, secure_greeting)
+    assert "for another name (elsewhere.test), secure_greeting returned 'SECURE hello" in reason
+    assert "without it, start_tls checks no name at all" in reason
+
+
+def test_host_name_check_off_is_not_yet():
+    async def secure_greeting(host, port, ctx):
+        ctx.check_hostname = False  # the usual way around the ValueError above
+        reader, writer = await upgrade(host, port, ctx, server_hostname=None)
+        try:
+            return await read_line(reader)
+        finally:
+            await close_quietly(writer)
+
+    assert "for another name (elsewhere.test), secure_greeting returned 'SECURE hello" in \
+        not_yet(check, secure_greeting)
+
+
+def test_reading_buffered_plain_text_after_starttls_is_not_yet():
+    async def secure_greeting(host, port, ctx):
+        reader, writer = await upgrade(host, port, ctx, check_buffer=False)
+        try:
+            return await read_line(reader)
+        finally:
+            await close_quietly(writer)
+
+    reason = not_yet(check, secure_greeting)
+    assert reason.startswith(f"secure_greeting returned {FORGED!r}, which a man in the middle")
+
+
+def test_tls_from_the_start_is_not_yet():
+    async def secure_greeting(host, port, ctx):
+        reader, writer = await asyncio.open_connection(host, port, ssl=ctx)
+        try:
+            return await read_line(reader)
+        finally:
+            await close_quietly(writer)
+
+    assert not_yet(check, secure_greeting).startswith("secure_greeting raised SSLError")
+
+
+def test_returning_bytes_is_not_yet():
+    async def secure_greeting(host, port, ctx):
+        reader, writer = await upgrade(host, port, ctx)
+        try:
+            return await reader.readline()
+        finally:
+            await close_quietly(writer)
+
+    assert not_yet(check, secure_greeting) == (
+        "secure_greeting returned bytes: decode the line and return a str")
+
+
+def test_swallowing_errors_is_not_yet():
+    async def secure_greeting(host, port, ctx):
+        try:
+            return await solution("09-tls-server", "secure_greeting")(host, port, ctx)
+        except (OSError, ValueError):
+            return None  # "it did not work": but the caller cannot tell
+
+    assert "(raise an error instead of returning)" in not_yet(check, secure_greeting)
+
+
+def test_a_connection_left_open_is_not_yet():
+    async def secure_greeting(host, port, ctx):
+        reader, writer = await upgrade(host, port, ctx)
+        return await read_line(reader)  # the writer is dropped, still open
+
+    assert not_yet(check, secure_greeting) == LEFT_OPEN
+
+
+def test_the_greeting_line_with_its_newline_is_not_yet():
+    async def secure_greeting(host, port, ctx):
+        reader, writer = await upgrade(host, port, ctx)
+        try:
+            return (await reader.readline()).decode()
+        finally:
+            await close_quietly(writer)
+
+    assert not_yet(check, secure_greeting).startswith("expected the first line sent over TLS")
+
+
+def test_hints_come_one_at_a_time(capsys):
+    hint()
+    assert capsys.readouterr().out.startswith("Hint 1 of 4 (call hint() again for the next)")
