@@ -132,7 +132,9 @@ def test_a_connection_left_open_is_not_yet():
         reader, writer = await upgrade(host, port, ctx)
         return await read_line(reader)  # the writer is dropped, still open
 
-    assert not_yet(check, secure_greeting) == LEFT_OPEN
+    reason = not_yet(check, secure_greeting)
+    # 3.13 collects the dropped writer and warns; 3.11 and 3.12 keep it alive: the server sees it
+    assert reason == LEFT_OPEN or reason.startswith("secure_greeting left a connection open")
 
 
 def test_the_greeting_line_with_its_newline_is_not_yet():
