@@ -83,6 +83,9 @@ PLAYS = {
         r"%E4%BD%A0%E5%A5%BD(&again=1)?$",
         typed="/path/page.html?greeting=你好", typed_again="/path/page.html?greeting=你好&again=1",
         rerun="6df1d986"),
+    "08-timeouts-and-cancellation.ipynb": Play(
+        "5bdfcc7a", "Ask",
+        r"^#\d+ ✓ 'slept 0\.1 s' within the deadline \(0\.5 s\), connection closed$", typed=None),
 }
 # Also re-run the cell that starts the server (Play.rerun) and play with the same widget,
 # then Run All a second time and play again.

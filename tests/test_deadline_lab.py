@@ -1,4 +1,4 @@
-"""helpers.deadline_lab.DeadlineLab against its own sleepy server on 127.0.0.1."""
+"""helpers.widgets.deadline_lab.DeadlineLab against its own sleepy server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 from helpers import background
 from helpers.background import stop_all
-from helpers.deadline_lab import NAME, DeadlineLab, ask_within
+from helpers.widgets.deadline_lab import NAME, DeadlineLab, ask_within
 
 
 def test_a_reply_in_time_is_a_tick_and_a_late_one_a_cross():
@@ -26,7 +26,7 @@ def test_a_reply_in_time_is_a_tick_and_a_late_one_a_cross():
     assert str(fast) == "✓ 'slept 0.02 s' within the deadline (1 s), connection closed"
     assert late.reply is None and late.closed
     assert str(late).startswith("✗ TimeoutError: the deadline (0.05 s) came before the reply")
-    assert lab.result.value == str(late) and lab.outcomes == [fast, late]
+    assert lab.result.value == f"#2 {late}" and lab.outcomes == [fast, late]
     assert (lab.delay.value, lab.deadline.value) == (0.5, 0.05)
 
 
@@ -57,7 +57,8 @@ def test_clicking_ask_starts_a_task_that_the_widget_keeps():
             await stop_all()
         return lab, outcome
     lab, outcome = asyncio.run(main())
-    assert lab.result.value.startswith("✓ 'slept 0.01 s'") and str(outcome) == lab.result.value
+    assert lab.result.value.startswith("#1 ✓ 'slept 0.01 s'")
+    assert lab.result.value == f"#1 {outcome}"
 
 
 def test_the_browser_test_finds_its_parts_by_class():

@@ -59,9 +59,12 @@ def test_check_names_each_stale_place_and_the_tool_fixes_them(tmp_path, capsys):
         nb.cells[0].source = nb.cells[0].source.replace("Reading and framing", "Reading bytes")
 
     edit(nbs / "03-reading-and-framing.ipynb", retitle)
-    nbformat.write(new_notebook(cells=[new_markdown_cell("# 08 · Extra\n\nOne more thing."),
+    last = sorted(nbs.glob("*.ipynb"))[-1]  # the course's last notebook, whichever it is now
+    number = f"{int(last.name[:2]) + 1:02d}"
+    extra = f"{number}-extra.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell(f"# {number} · Extra\n\nOne more."),
                                        new_code_cell("await stop_all()")]),
-                   nbs / "08-extra.ipynb")
+                   nbs / extra)
     before = code_cells(root)
 
     code, lines = run(root, capsys, "--check")
@@ -72,9 +75,9 @@ def test_check_names_each_stale_place_and_the_tool_fixes_them(tmp_path, capsys):
         "notebooks/02-echo-server.ipynb: bottom navigation is stale",
         "notebooks/04-writing-and-flow-control.ipynb: top navigation is stale",
         "notebooks/04-writing-and-flow-control.ipynb: bottom navigation is stale",
-        "notebooks/07-http-headers.ipynb: top navigation is stale",
-        "notebooks/07-http-headers.ipynb: bottom navigation is stale",
-        "notebooks/08-extra.ipynb: no navigation cell: run python -m tools.navigation",
+        f"notebooks/{last.name}: top navigation is stale",  # it gains a "next" link
+        f"notebooks/{last.name}: bottom navigation is stale",
+        f"notebooks/{extra}: no navigation cell: run python -m tools.navigation",
         "README.md: notebook table is stale",
     }
 
@@ -82,9 +85,9 @@ def test_check_names_each_stale_place_and_the_tool_fixes_them(tmp_path, capsys):
     assert run(root, capsys, "--check") == (0, {
         "OK: navigation, index and README table are up to date"})
     assert code_cells(root) == before  # sources, outputs and execution counts untouched
-    nb = nbformat.read(nbs / "08-extra.ipynb", as_version=4)
-    line = ("[← 07 · HTTP headers over a stream](07-http-headers.ipynb)"
-            " | [Index](00-start-here.ipynb)")
+    nb = nbformat.read(nbs / extra, as_version=4)
+    title = nbformat.read(last, as_version=4).cells[0].source.splitlines()[0].lstrip("# ")
+    line = f"[← {title}]({last.name}) | [Index](00-start-here.ipynb)"
     assert [c.source.splitlines()[-1] for c in (nb.cells[1], nb.cells[-1])] == [line, line]
     assert [c.id for c in (nb.cells[1], nb.cells[-1])] == ["navigation-top", "navigation-bottom"]
     first = nbformat.read(nbs / "00-start-here.ipynb", as_version=4).cells[1].source

@@ -3,6 +3,7 @@
 - ``echo_client.EchoClientWidget`` (01): send a message to an echo server, read the echo.
 - ``http_headers.HeadersWidget`` (07): fetch a local web server's headers.
 - ``stream_lab.StreamLab`` (03): run ``StreamReader`` calls on bytes you type.
+- ``deadline_lab.DeadlineLab`` (08): a client's deadline against a server's delay.
 
 Each still works after Run All, whose last cell stopped every server: a widget
 that needs a server names it, and finds it again (or starts it again) with
@@ -10,8 +11,9 @@ that needs a server names it, and finds it again (or starts it again) with
 in the notebook itself, as a lesson in wiring a button to a coroutine.
 """
 
+from helpers.widgets.deadline_lab import DeadlineLab
 from helpers.widgets.echo_client import EchoClientWidget
 from helpers.widgets.http_headers import HeadersWidget
 from helpers.widgets.stream_lab import StreamLab
 
-__all__ = ["EchoClientWidget", "HeadersWidget", "StreamLab"]
+__all__ = ["DeadlineLab", "EchoClientWidget", "HeadersWidget", "StreamLab"]

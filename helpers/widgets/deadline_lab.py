@@ -105,5 +105,6 @@ class DeadlineLab:
         except Exception as exc:  # a widget shows a sentence, never a traceback
             outcome = Outcome(delay, deadline, None, True, error=describe(exc))
         self.outcomes.append(outcome)
-        self.result.value = str(outcome)
+        # Numbered, so a second press with the same settings visibly answers too.
+        self.result.value = f"#{len(self.outcomes)} {outcome}"
         return outcome
