@@ -1,0 +1,214 @@
+"""helpers.tls_server, and the facts notebook 09 teaches about a TLS server, on real sockets.
+
+Each fact is read from asyncio's source (sslproto.py, selector_events.py, streams.py,
+3.11 to 3.13) and pinned here, so a Python that changes it fails a test, not a learner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import pytest
+
+from helpers.background import close_quietly
+from helpers.echo import handle_echo
+from helpers.starttls import read_line, starttls_server
+from helpers.tls import LocalCA
+from helpers.tls_echo import tls_echo_once
+from helpers.tls_server import (
+    ErrorLog,
+    one_line,
+    plain_text_client,
+    silent_client,
+    stubborn_peer,
+    tls_to_plain_port,
+    untrusting_client,
+)
+
+CA = LocalCA()
+
+
+async def rude_visit(port: int) -> list[str]:
+    return [await untrusting_client("127.0.0.1", port),
+            await plain_text_client("127.0.0.1", port),
+            (await silent_client("127.0.0.1", port))[0]]
+
+
+def test_one_line_says_message_exception_and_reason():
+    assert one_line({"message": "m"}) == "m"
+    assert one_line({"message": "m", "exception": ConnectionResetError()}) == \
+        "m: ConnectionResetError"
+    assert one_line({"message": "m", "exception": ValueError("bad")}) == "m: ValueError (bad)"
+    err = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)")
+    err.reason = "WRONG_VERSION_NUMBER"
+    assert one_line({"message": "m", "exception": err}) == "m: SSLError (WRONG_VERSION_NUMBER)"
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["normal", "debug mode"])
+def test_failed_handshakes_reach_the_exception_handler_only_in_debug_mode(debug):
+    ran = []
+
+    async def handler(reader, writer):
+        ran.append(writer)
+        await handle_echo(reader, writer)
+
+    async def main() -> tuple[list[str], list[str]]:
+        before = asyncio.get_running_loop().get_exception_handler()
+        with ErrorLog() as errors:
+            server = await asyncio.start_server(handler, "127.0.0.1", 0,
+                                                ssl=CA.server_context(),
+                                                ssl_handshake_timeout=0.2)
+            async with server:
+                seen = await rude_visit(server.sockets[0].getsockname()[1])
+                await asyncio.sleep(0.05)
+        assert asyncio.get_running_loop().get_exception_handler() is before
+        return seen, errors.lines
+
+    seen, lines = asyncio.run(main(), debug=debug)
+    assert seen == ["client: certificate not trusted (unable to get local issuer certificate)",
+                    "client: the server hung up after sending 0 bytes",
+                    "client: dropped by the server after sending 0 bytes"]
+    assert ran == []  # the handler never runs for a failed handshake
+    prefix = "Error on transport creation for incoming connection: "
+    assert lines == ([] if not debug else [
+        f"{prefix}ConnectionResetError",
+        f"{prefix}SSLError (WRONG_VERSION_NUMBER)",
+        f"{prefix}ConnectionAbortedError (SSL handshake is taking longer than 0.2 seconds:"
+        " aborting the connection)"])
+
+
+def test_start_tls_in_the_handler_makes_each_failed_handshake_an_exception_there():
+    async def main() -> list[str]:
+        log = []
+
+        async def handler(reader, writer):
+            try:
+                await writer.start_tls(CA.server_context(), ssl_handshake_timeout=0.2)
+            except OSError as exc:
+                log.append(type(exc).__name__)
+                await close_quietly(writer)
+                return
+            log.append("ok")
+            await handle_echo(reader, writer)
+
+        async with await asyncio.start_server(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            for _ in range(10):  # the client speaks first: no race with start_tls
+                assert await tls_echo_once("hi", "127.0.0.1", port, CA.client_context()) == "hi"
+            await rude_visit(port)
+            await asyncio.sleep(0.05)
+        return log
+
+    assert asyncio.run(main()) == ["ok"] * 10 + [
+        "ConnectionResetError", "SSLError", "ConnectionAbortedError"]
+
+
+def test_a_close_that_hangs_ends_at_ssl_shutdown_timeout():
+    async def main() -> list[str]:
+        closings = []
+
+        async def reply_and_close(reader, writer):
+            writer.write(await reader.read(100))
+            writer.close()
+            try:
+                await writer.wait_closed()
+                closings.append("closed")
+            except TimeoutError as exc:
+                closings.append(f"TimeoutError ({exc})")
+
+        server = await asyncio.start_server(reply_and_close, "127.0.0.1", 0,
+                                            ssl=CA.server_context(), ssl_shutdown_timeout=0.2)
+        async with server:
+            port = server.sockets[0].getsockname()[1]
+            async with stubborn_peer("127.0.0.1", port, CA.client_context()) as echoed:
+                assert echoed == b"hello"
+                await asyncio.sleep(0.4)
+            assert await tls_echo_once("hello", "127.0.0.1", port, CA.client_context()) == "hello"
+            await asyncio.sleep(0.05)
+        return closings
+
+    assert asyncio.run(main()) == ["TimeoutError (SSL shutdown timed out)", "closed"]
+
+
+def test_tls_has_no_half_close():
+    async def main() -> tuple[bool, str]:
+        async with await asyncio.start_server(handle_echo, "127.0.0.1", 0,
+                                              ssl=CA.server_context()) as server:
+            _, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2],
+                                                      ssl=CA.client_context())
+            try:
+                writer.write_eof()
+            except NotImplementedError:
+                refused = "NotImplementedError"
+            can = writer.can_write_eof()
+            await close_quietly(writer)
+        return can, refused
+
+    assert asyncio.run(main()) == (False, "NotImplementedError")
+
+
+def test_mutual_tls_names_the_client_and_refuses_one_without_a_certificate():
+    async def main() -> tuple[bytes, bytes, list[str]]:
+        clients = []
+
+        async def who(reader, writer):
+            cert = writer.get_extra_info("peercert")
+            subject = dict(pair for rdn in cert["subject"] for pair in rdn)
+            clients.append(subject["commonName"])
+            writer.write(f"hello {subject['commonName']}\n".encode())
+            await close_quietly(writer)
+
+        mtls = CA.server_context()
+        mtls.verify_mode = ssl.CERT_REQUIRED
+        CA.configure_trust(mtls)
+        alice = CA.client_context()
+        CA.ca.issue_cert("alice@example.test", common_name="alice").configure_cert(alice)
+        async with await asyncio.start_server(who, "127.0.0.1", 0, ssl=mtls) as server:
+            address = server.sockets[0].getsockname()[:2]
+            reader, writer = await asyncio.open_connection(*address, ssl=alice)
+            greeted = await reader.readline()
+            await close_quietly(writer)
+            reader, writer = await asyncio.open_connection(*address, ssl=CA.client_context())
+            refused = await reader.read(100)  # TLS 1.3: the handshake "worked", then EOF
+            await close_quietly(writer)
+        return greeted, refused, clients
+
+    assert asyncio.run(main()) == (b"hello alice\n", b"", ["alice"])
+
+
+def test_start_tls_without_server_hostname_checks_no_name():
+    async def main(server_hostname: str | None) -> str:
+        handler = starttls_server(CA.server_context("elsewhere.test"), [])
+        async with await asyncio.start_server(handler, "127.0.0.1", 0) as server:
+            reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+            try:
+                await read_line(reader)
+                writer.write(b"STARTTLS\n")
+                await read_line(reader)
+                await writer.start_tls(CA.client_context(), server_hostname=server_hostname)
+                return await read_line(reader)
+            except ssl.SSLCertVerificationError as exc:
+                return f"refused: {exc.verify_message}"
+            finally:
+                await close_quietly(writer)
+
+    assert asyncio.run(main(None)) == "SECURE hello over TLS"  # no name, no check
+    assert asyncio.run(main("127.0.0.1")) == \
+        "refused: IP address mismatch, certificate is not valid for '127.0.0.1'."
+
+
+def test_a_tls_client_at_a_plain_port_fails_and_the_server_serves_on():
+    async def main() -> tuple[str, str]:
+        async with await asyncio.start_server(handle_echo, "127.0.0.1", 0) as server:
+            host, port = server.sockets[0].getsockname()[:2]
+            said = await tls_to_plain_port(host, port, CA.client_context())
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(b"still serving")
+            writer.write_eof()
+            echoed = await reader.read()
+            await close_quietly(writer)
+        return said, echoed.decode()
+
+    said, echoed = asyncio.run(main())
+    assert said.startswith("client: TLS failed (") and echoed == "still serving"
