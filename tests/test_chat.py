@@ -248,3 +248,19 @@ def test_300_clients_each_message_reaches_every_other_client_once_in_order():
                     assert mine == ([] if t == i else [f"p{t}: {m}" for m in range(each)])
             await asyncio.gather(*(p.close() for p in people))
     run(main())
+
+
+def test_a_client_that_talks_at_once_still_reads_why_it_was_turned_away():
+    """Closing with its unread bytes would reset the connection and lose the last line."""
+    async def main():
+        async with chat_server(max_clients=1, max_line=64) as (_chat, address):
+            await Person.connect(address, "alice")
+            reader, writer = await asyncio.open_connection(*address)
+            writer.write(b"bob\nhello? anyone?\n")  # before it has read anything
+            assert await Person(reader, writer).rest() == ["* the server is full, try again later"]
+        async with chat_server(max_line=64) as (_chat, address):
+            flood = await Person.connect(address, "flood")
+            flood.writer.write(b"x" * 200_000)  # far more than a line, and it goes on sending
+            lines = await flood.rest()
+            assert lines == ["* that line was longer than 64 bytes: disconnected"], lines
+    run(main())

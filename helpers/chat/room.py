@@ -11,6 +11,7 @@ dropped, and the others never notice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from helpers.chat.protocol import (
     GRACE,
@@ -55,15 +56,19 @@ class Client:
         return True
 
     async def _send_all(self) -> None:
-        """The sender: write the outbox out, one line after the other, until None."""
+        """The sender: write the outbox out, line after line; at None, say "that was all"."""
+        done = False
         try:
             while (data := await self.outbox.get()) is not None:
                 self.writer.write(data)
                 await self.writer.drain()  # waits for this client only
-        except ConnectionError:
-            pass  # it went away: its handler sees that too
+            self.writer.write_eof()  # the client closes its side; then ``finished`` closes ours
+            done = True
+        except OSError:  # a reset, or "not connected": it went away, its handler sees that too
+            pass
         finally:
-            await close_within(self.writer, GRACE)  # its handler's next read sees the end
+            if not done:  # dropped (too slow, or gone): close now, its handler sees the end
+                await close_within(self.writer, GRACE)
 
     def leave(self, last: str | None = None, *, at_once: bool = False) -> None:
         """Say ``last`` (after what is queued, or at once, dropping it), then close."""
@@ -79,12 +84,22 @@ class Client:
             self.outbox.put_nowait(notice(last))
         self.outbox.put_nowait(None)
 
-    async def finished(self, grace: float = GRACE) -> None:
-        """Wait until the connection is closed: at most about twice ``grace`` seconds."""
+    async def finished(self, reader: asyncio.StreamReader, grace: float = GRACE) -> None:
+        """Let the last lines go out, let the client close its side, then close ours.
+
+        Each wait lasts at most ``grace`` seconds. Meanwhile whatever the client still sends
+        is read and dropped: closing a socket that holds unread bytes sends a reset (RST),
+        and a reset can destroy our last line before the client has read it.
+        """
         await asyncio.wait([self.sender], timeout=grace)
         if not self.sender.done():  # a client that does not read its last lines
             self.sender.cancel()
             await asyncio.wait([self.sender])
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            async with asyncio.timeout(grace):
+                while await reader.read(64 * 1024):
+                    pass
+        await close_within(self.writer, grace)
 
 
 class Room:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from helpers.chat.protocol import (
     BYE,
@@ -42,6 +43,11 @@ class ChatServer:
         """``start_server``'s handler: admit, converse, and always leave the room tidy."""
         if self.room.is_full():  # never admitted: one line, then close
             writer.write(notice(FULL))
+            with contextlib.suppress(TimeoutError, OSError):
+                writer.write_eof()  # "that was all": a polite client closes now
+                async with asyncio.timeout(GRACE):
+                    while await reader.read(64 * 1024):  # unread bytes would make a reset
+                        pass
             await close_within(writer, GRACE)
             return
         client = self.room.enter(writer)
@@ -53,7 +59,7 @@ class ChatServer:
         finally:  # also when cancelled: the others hear of it, the connection is closed
             self.room.exit(client, why)
             client.leave(last)
-            await client.finished()
+            await client.finished(reader)
 
     async def converse(self, client: Client,
                        reader: asyncio.StreamReader) -> tuple[str | None, str]:
