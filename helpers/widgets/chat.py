@@ -71,13 +71,16 @@ class ChatWindow:
         reader, self.writer = await asyncio.open_connection(*address)
         self.writer.write(f"{self.nick}\n".encode())
         hello = asyncio.get_running_loop().create_future()
-        self.listening = asyncio.create_task(self._listen(reader, hello))
+        self.listening = asyncio.create_task(self._listen(reader, self.writer, hello))
         async with asyncio.timeout(WAIT):
             problem = await hello
-        if problem:
+        if problem:  # not in the room: leave, and say why
+            await self.leave()
             raise ConnectionError(problem)
 
-    async def _listen(self, reader: asyncio.StreamReader, hello: asyncio.Future) -> None:
+    async def _listen(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      hello: asyncio.Future) -> None:
+        """Show every line that arrives; at the end, close this connection."""
         try:
             async for raw in reader:
                 line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -85,13 +88,14 @@ class ChatWindow:
                 if not hello.done() and line.startswith("* hello "):
                     hello.set_result(None)
                 elif not hello.done() and line.endswith("send another"):
-                    hello.set_result(line)
+                    hello.set_result(line.removeprefix("* "))
         except ConnectionError:
             pass
         finally:
             self._note("(disconnected)")
             if not hello.done():
                 hello.set_result("the server closed the connection")
+            await close_quietly(writer, 0.2)
 
     async def send(self, text: str) -> str:
         """Say ``text``; returns the result line the widget shows."""
