@@ -62,7 +62,7 @@ class Size:
     clients: tuple[int, ...] = (1, 10, 100, 1000)
 
 
-TINY = Size("tiny", 1 * MiB, 1, 300, 8, 1500, (1, 10, 100))
+TINY = Size("tiny", 1 * MiB, 3, 300, 8, 1500, (1, 10, 100))
 QUICK = Size("quick", 8 * MiB, 3, 3000, 16, 10000)
 FULL = Size("full", 64 * MiB, 5, 20000, 40, 40000)
 
@@ -644,6 +644,100 @@ def run(size: Size = QUICK, *, groups: tuple[str, ...] = ("throughput", "latency
     present = {r.group for r in report.results}
     with_ratios(report.results, {g: b for g, b in BASELINES.items() if g in present})
     return report
+
+
+# --- for the notebook: pictures and a profile you can read ------------------------------
+
+
+def plot_throughput(report: Report):
+    """Horizontal bars, log scale: every echo variant and the two ceilings."""
+    import matplotlib.pyplot as plt
+
+    rows = report.group("throughput") + report.group("ceiling")
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.0))
+    colors = ["tab:gray" if r.group == "ceiling" else "tab:orange" if "uvloop" in r.name
+              else "tab:blue" for r in rows]
+    ax.barh([r.name for r in rows], [r.value for r in rows], color=colors)
+    for i, r in enumerate(rows):
+        ax.text(r.value, i, f" {r.value:,.0f} MB/s  ({r.ratio:.2f}×)", va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlim(right=max(r.value for r in rows) * 20)
+    ax.set_xlabel("MB/s of payload, log scale (grey: one way, no server)")
+    ax.set_title(f"Echo throughput on 127.0.0.1, {report.size.payload // MiB} MiB each")
+    fig.tight_layout()
+    return fig
+
+
+def plot_latency(report: Report):
+    """The distribution of round-trip times: the share of requests answered within x µs."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    for name, samples in report.samples.items():
+        if name.startswith("two pieces"):
+            continue
+        ordered = sorted(samples)
+        share = [(i + 1) / len(ordered) for i in range(len(ordered))]
+        ax.step(ordered, share, where="post", label=name)
+    ax.axhline(0.5, color="grey", lw=0.5)
+    ax.axhline(0.99, color="grey", lw=0.5)
+    ax.text(ax.get_xlim()[0], 0.5, "p50 ", ha="right", va="center", fontsize=8)
+    ax.text(ax.get_xlim()[0], 0.99, "p99 ", ha="right", va="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"µs for a {MESSAGE}-byte request and its reply, log scale")
+    ax.set_ylabel("share answered")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_scaling(report: Report):
+    """Round trips per second against the number of concurrent clients."""
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in report.group("scaling") if r.value > 0]
+    clients = [int(r.name.split()[0].replace(",", "")) for r in rows]
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.plot(clients, [r.value for r in rows], marker="o")
+    for n, r in zip(clients, rows, strict=True):
+        ax.annotate(f"{r.value:,.0f}  ({r.ratio:.2f}×)", (n, r.value), fontsize=8,
+                    textcoords="offset points", xytext=(4, 6))
+    ax.set_xscale("log")
+    ax.set_ylim(bottom=0, top=max(r.value for r in rows) * 1.3)
+    ax.set_xlabel("concurrent clients, log scale")
+    ax.set_ylabel("round trips per second")
+    ax.set_title("One Streams echo server, many clients")
+    fig.tight_layout()
+    return fig
+
+
+def hot_spots(profiler, n: int = 6) -> list[str]:
+    """The ``n`` functions with the most time of their own in a cProfile run, as lines.
+
+    Only file names are shown (no machine paths); code typed in the notebook is "(notebook)".
+    """
+    import pstats
+
+    stats = pstats.Stats(profiler).stats  # {(file, line, function): (cc, nc, tt, ct, callers)}
+    rows = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:n]
+    lines = [f"{'calls':>8} {'own s':>7} {'total s':>8}  function"]
+    for (filename, _, function), (_, calls, own, total, _) in rows:
+        where = os.path.basename(filename)
+        if "ipykernel_" in filename or where.startswith("<ipython"):
+            where = "(notebook)"
+        name = f"{where}:{function}" if where and where != "~" else function
+        lines.append(f"{calls:>8} {own:>7.3f} {total:>8.3f}  {name}")
+    return lines
+
+
+def calls_to(profiler, function: str, file_end: str) -> int:
+    """How many times a cProfile run saw ``function`` from a file ending with ``file_end``."""
+    import pstats
+
+    return sum(calls for (filename, _, name), (_, calls, *_) in
+               pstats.Stats(profiler).stats.items()
+               if name == function and filename.endswith(file_end))
 
 
 def main(argv: list[str] | None = None) -> None:

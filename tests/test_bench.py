@@ -148,3 +148,38 @@ def test_uvloop_variants_echo_exactly_the_payload_too():
                                                     verify=True)
                 assert received == ODD, variant
         assert len(bench.round_trips(found["streams reply"], 10)) == 10
+
+
+def test_hot_spots_and_calls_to_read_a_profile_without_machine_paths():
+    import cProfile
+
+    async def reads(n):
+        reader = asyncio.StreamReader()
+        reader.feed_data(b"x" * n)
+        reader.feed_eof()
+        while await reader.read(100):
+            pass
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    asyncio.run(reads(1000))
+    profiler.disable()
+    assert bench.calls_to(profiler, "read", "streams.py") == 11  # 10 pieces, then b""
+    lines = bench.hot_spots(profiler, 5)
+    assert len(lines) == 6 and lines[0].split() == ["calls", "own", "s", "total", "s",
+                                                   "function"]
+    assert not any(mark in line for line in lines for mark in ("/", "\\"))
+
+
+def test_the_plots_draw_a_small_report():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    size = bench.Size("test", 32 * 1024, 1, 10, 2, 20, (1, 3))
+    report = bench.run(size, use_uvloop=False)
+    for plot in (bench.plot_throughput, bench.plot_latency, bench.plot_scaling):
+        fig = plot(report)
+        assert fig.axes and fig.axes[0].has_data(), plot.__name__
+        plt.close(fig)

@@ -34,8 +34,8 @@ TIMED = 1 << 20  # bytes echoed in each timed run
 FLOOD = 2 << 20  # bytes sent to a client that does not read (step 3)
 BUFFER_LIMIT = 512 << 10  # a handler that drains stays far below this (about 128 KiB)
 HINTS = [
-    "Profile slow_echo (above): most of its time goes into one read() and one write()"
-    " per 100 bytes. Fewer, bigger calls move the same bytes.",
+    "slow_echo makes one read() and one write() (so one send() system call) per 100 bytes,"
+    " like slow_download above. Fewer, bigger calls move the same bytes.",
     "Keep slow_echo's shape: `while data := await reader.read(N):` write the data, await"
     " writer.drain(); then close. Pick N = 64 * 1024: the reader hands over whatever it has,"
     " up to N bytes, at once.",

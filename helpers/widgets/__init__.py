@@ -4,6 +4,7 @@
 - ``http_headers.HeadersWidget`` (07): fetch a local web server's headers.
 - ``stream_lab.StreamLab`` (03): run ``StreamReader`` calls on bytes you type.
 - ``deadline_lab.DeadlineLab`` (08): a client's deadline against a server's delay.
+- ``read_size.ReadSizeLab`` (10): how fast an echo server is, by the bytes it reads at a time.
 
 Each still works after Run All, whose last cell stopped every server: a widget
 that needs a server names it, and finds it again (or starts it again) with
@@ -14,6 +15,7 @@ in the notebook itself, as a lesson in wiring a button to a coroutine.
 from helpers.widgets.deadline_lab import DeadlineLab
 from helpers.widgets.echo_client import EchoClientWidget
 from helpers.widgets.http_headers import HeadersWidget
+from helpers.widgets.read_size import ReadSizeLab
 from helpers.widgets.stream_lab import StreamLab
 
-__all__ = ["DeadlineLab", "EchoClientWidget", "HeadersWidget", "StreamLab"]
+__all__ = ["DeadlineLab", "EchoClientWidget", "HeadersWidget", "ReadSizeLab", "StreamLab"]
