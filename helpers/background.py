@@ -148,7 +148,16 @@ async def close_within(writer: asyncio.StreamWriter, timeout: float) -> bool:
     own "closed" future, and every later ``wait_closed()`` then raises CancelledError
     (3.11 to 3.13). A writer already in that state is aborted, and False returned.
     """
+    try:
+        owned = isinstance(writer.transport.get_protocol(), asyncio.StreamReaderProtocol)
+    except AttributeError:  # a TLS transport, closed: it no longer knows its protocol
+        owned = True
     writer.close()
+    if not owned:
+        # A start_tls() that failed (or was cancelled) has closed the connection already,
+        # and the stream never hears of it: after a handshake timeout, wait_closed() never
+        # returns (3.11 to 3.13). Nothing to wait for.
+        return True
     task = asyncio.current_task()
     asked = task.cancelling() if task is not None else 0
     waiting = asyncio.ensure_future(writer.wait_closed())

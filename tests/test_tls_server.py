@@ -212,3 +212,32 @@ def test_a_tls_client_at_a_plain_port_fails_and_the_server_serves_on():
 
     said, echoed = asyncio.run(main())
     assert said.startswith("client: TLS failed (") and echoed == "still serving"
+
+
+def test_close_quietly_after_a_start_tls_timeout_returns_at_once_and_leaves_no_task():
+    """After start_tls's handshake timeout, wait_closed() never returns (3.11 to 3.13)."""
+    async def main() -> tuple[list[str], float, list[asyncio.Task]]:
+        loop = asyncio.get_running_loop()
+        log, took = [], []
+
+        async def handler(reader, writer):
+            try:
+                await writer.start_tls(CA.server_context(), ssl_handshake_timeout=0.1)
+            except OSError as exc:
+                log.append(type(exc).__name__)
+            started = loop.time()
+            await close_quietly(writer)
+            took.append(loop.time() - started)
+
+        async with await asyncio.start_server(handler, "127.0.0.1", 0) as server:
+            await silent_client(*server.sockets[0].getsockname()[:2])
+            while not took:
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0)
+        left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        return log, took[0], left
+
+    log, took, left = asyncio.run(main())
+    assert log == ["ConnectionAbortedError"]
+    assert took < 0.5
+    assert left == []
