@@ -5,6 +5,7 @@
 - ``stream_lab.StreamLab`` (03): run ``StreamReader`` calls on bytes you type.
 - ``deadline_lab.DeadlineLab`` (08): a client's deadline against a server's delay.
 - ``read_size.ReadSizeLab`` (10): how fast an echo server is, by the bytes it reads at a time.
+- ``tls_door.TLSDoor`` (09): a client knocks on a TLS server; what each end saw.
 
 Each still works after Run All, whose last cell stopped every server: a widget
 that needs a server names it, and finds it again (or starts it again) with
@@ -17,5 +18,7 @@ from helpers.widgets.echo_client import EchoClientWidget
 from helpers.widgets.http_headers import HeadersWidget
 from helpers.widgets.read_size import ReadSizeLab
 from helpers.widgets.stream_lab import StreamLab
+from helpers.widgets.tls_door import TLSDoor
 
-__all__ = ["DeadlineLab", "EchoClientWidget", "HeadersWidget", "ReadSizeLab", "StreamLab"]
+__all__ = ["DeadlineLab", "EchoClientWidget", "HeadersWidget", "ReadSizeLab", "StreamLab",
+           "TLSDoor"]
