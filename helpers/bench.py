@@ -32,6 +32,7 @@ import json
 import math
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -62,7 +63,7 @@ class Size:
     clients: tuple[int, ...] = (1, 10, 100, 1000)
 
 
-TINY = Size("tiny", 1 * MiB, 3, 300, 8, 1500, (1, 10, 100))
+TINY = Size("tiny", 1 * MiB, 3, 300, 8, 3000, (1, 10, 100))
 QUICK = Size("quick", 8 * MiB, 3, 3000, 16, 10000)
 FULL = Size("full", 64 * MiB, 5, 20000, 40, 40000)
 
@@ -182,6 +183,8 @@ async def echo_streams(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
         while data := await reader.read(n):
             writer.write(data)
             await writer.drain()
+    except ConnectionError:  # the client left (Ctrl-C): nothing to report
+        pass
     finally:
         writer.close()
 
@@ -199,6 +202,8 @@ async def echo_small_writes(reader: asyncio.StreamReader, writer: asyncio.Stream
                 for piece in pieces:
                     writer.write(piece)
                     await writer.drain()
+    except ConnectionError:  # the client left (Ctrl-C): nothing to report
+        pass
     finally:
         writer.close()
 
@@ -213,6 +218,8 @@ async def reply_streams(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
                 break
             writer.write(request)
             await writer.drain()
+    except ConnectionError:  # the client left (Ctrl-C): nothing to report
+        pass
     finally:
         writer.close()
 
@@ -259,14 +266,14 @@ def _recv_exactly(conn: socket.socket, n: int) -> bytes:
 
 def _thread_echo(conn: socket.socket) -> None:
     buf = bytearray(4 * CHUNK)  # asyncio's transports read up to 256 KiB at a time too
-    with conn:
+    with conn, contextlib.suppress(ConnectionError):  # a client that left: nothing to say
         while n := conn.recv_into(buf):
             conn.sendall(memoryview(buf)[:n])
 
 
 def _thread_reply(conn: socket.socket) -> None:
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as asyncio does
-    with conn:
+    with conn, contextlib.suppress(ConnectionError):
         while request := _recv_exactly(conn, MESSAGE):
             conn.sendall(request)
 
@@ -336,6 +343,9 @@ def raise_fd_limit(wanted: int = 4096) -> int:
 
 
 def child(loop_name: str) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent stops this child
+    # itself, by closing its stdin, so the child ignores it (and prints no traceback).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise_fd_limit()
     if loop_name == "uvloop":
         import uvloop
@@ -680,11 +690,10 @@ def plot_latency(report: Report):
         ordered = sorted(samples)
         share = [(i + 1) / len(ordered) for i in range(len(ordered))]
         ax.step(ordered, share, where="post", label=name)
-    ax.axhline(0.5, color="grey", lw=0.5)
-    ax.axhline(0.99, color="grey", lw=0.5)
-    ax.text(ax.get_xlim()[0], 0.5, "p50 ", ha="right", va="center", fontsize=8)
-    ax.text(ax.get_xlim()[0], 0.99, "p99 ", ha="right", va="center", fontsize=8)
     ax.set_xscale("log")
+    for share, label in [(0.5, " p50"), (0.99, " p99")]:
+        ax.axhline(share, color="grey", lw=0.5)
+        ax.text(1.0, share, label, transform=ax.get_yaxis_transform(), va="center", fontsize=8)
     ax.set_xlabel(f"µs for a {MESSAGE}-byte request and its reply, log scale")
     ax.set_ylabel("share answered")
     ax.legend(fontsize=8, loc="lower right")
@@ -704,7 +713,10 @@ def plot_scaling(report: Report):
         ax.annotate(f"{r.value:,.0f}  ({r.ratio:.2f}×)", (n, r.value), fontsize=8,
                     textcoords="offset points", xytext=(4, 6))
     ax.set_xscale("log")
+    ax.set_xticks(clients, [f"{n:,}" for n in clients])
+    ax.set_xlim(min(clients) / 2, max(clients) * 3)
     ax.set_ylim(bottom=0, top=max(r.value for r in rows) * 1.3)
+    ax.yaxis.set_major_formatter("{x:,.0f}")
     ax.set_xlabel("concurrent clients, log scale")
     ax.set_ylabel("round trips per second")
     ax.set_title("One Streams echo server, many clients")
@@ -754,7 +766,11 @@ def main(argv: list[str] | None = None) -> None:
         child(args.child)
         return
     size = TINY if args.tiny else QUICK if args.quick else FULL
-    report = run(size, use_uvloop=not args.no_uvloop)
+    try:
+        report = run(size, use_uvloop=not args.no_uvloop)
+    except KeyboardInterrupt:  # Ctrl-C: the servers were stopped on the way out
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        sys.exit(130)
     if args.json:
         print(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
     else:

@@ -183,3 +183,20 @@ def test_the_plots_draw_a_small_report():
         fig = plot(report)
         assert fig.axes and fig.axes[0].has_data(), plot.__name__
         plt.close(fig)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a process group is POSIX")
+def test_ctrl_c_stops_the_run_and_its_servers_with_one_line():
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.bench", "--no-uvloop"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own group, as a terminal's job
+    time.sleep(1.0)  # the full run: well under way, far from done
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole group
+    out, err = proc.communicate(timeout=20)
+    assert (proc.returncode, out, err) == (130, "", "python -m helpers.bench: interrupted\n")
+    with pytest.raises(ProcessLookupError):  # no server process left behind
+        os.killpg(proc.pid, 0)
