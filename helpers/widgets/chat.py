@@ -38,7 +38,7 @@ class ChatWindow:
         self.text = widgets.Text(value=text, placeholder="say something",
                                  layout=widgets.Layout(width="100%"))
         self.button = widgets.Button(description="Send", button_style="primary")
-        self.result = widgets.Label(value="(not connected yet)")
+        self.result = widgets.Label(value="(type a line, then Send)")
         self.button.on_click(self._clicked)
         self.text.add_class("streams-lab-input")
         self.button.add_class("streams-lab-go")
