@@ -6,6 +6,7 @@
 - ``deadline_lab.DeadlineLab`` (08): a client's deadline against a server's delay.
 - ``read_size.ReadSizeLab`` (10): how fast an echo server is, by the bytes it reads at a time.
 - ``tls_door.TLSDoor`` (09): a client knocks on a TLS server; what each end saw.
+- ``chat.ChatRoom`` (11): chat windows side by side, each a client of one chat server.
 
 Each still works after Run All, whose last cell stopped every server: a widget
 that needs a server names it, and finds it again (or starts it again) with
@@ -13,6 +14,7 @@ that needs a server names it, and finds it again (or starts it again) with
 in the notebook itself, as a lesson in wiring a button to a coroutine.
 """
 
+from helpers.widgets.chat import ChatRoom
 from helpers.widgets.deadline_lab import DeadlineLab
 from helpers.widgets.echo_client import EchoClientWidget
 from helpers.widgets.http_headers import HeadersWidget
@@ -20,5 +22,5 @@ from helpers.widgets.read_size import ReadSizeLab
 from helpers.widgets.stream_lab import StreamLab
 from helpers.widgets.tls_door import TLSDoor
 
-__all__ = ["DeadlineLab", "EchoClientWidget", "HeadersWidget", "ReadSizeLab", "StreamLab",
-           "TLSDoor"]
+__all__ = ["ChatRoom", "DeadlineLab", "EchoClientWidget", "HeadersWidget", "ReadSizeLab",
+           "StreamLab", "TLSDoor"]
