@@ -241,3 +241,41 @@ def test_close_quietly_after_a_start_tls_timeout_returns_at_once_and_leaves_no_t
     assert log == ["ConnectionAbortedError"]
     assert took < 0.5
     assert left == []
+
+
+def test_a_connection_aborted_during_start_tls_breaks_the_writer_but_a_cancel_does_not():
+    """Why a server that does the handshake in its handler cancels, never aborts, it."""
+    async def main(how: str) -> tuple[str, bool]:
+        writers, raw, outcome = [], [], []
+
+        async def handler(reader, writer):
+            writers.append(writer)
+            raw.append(writer.transport)
+            try:
+                await writer.start_tls(CA.server_context(), ssl_handshake_timeout=2)
+                outcome.append("upgraded")
+            except BaseException as exc:
+                outcome.append(type(exc).__name__)
+                if not isinstance(exc, Exception):
+                    raise
+
+        async with await asyncio.start_server(handler, "127.0.0.1", 0) as server:
+            _, client = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+            while not writers:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)  # the handler waits in start_tls for a hello
+            if how == "abort":
+                writers[0].transport.abort()
+            else:
+                [task] = [t for t in asyncio.all_tasks() if t.get_coro().__name__ == "handler"]
+                task.cancel()
+            while not outcome:
+                await asyncio.sleep(0.01)
+            broken = writers[0].transport is None
+            if broken:  # else its __del__ says "Exception ignored ... AttributeError"
+                writers[0]._transport = raw[0]  # closed: __del__ has nothing to do
+            client.close()
+        return outcome[0], broken
+
+    assert asyncio.run(main("abort")) == ("AttributeError", True)
+    assert asyncio.run(main("cancel")) == ("CancelledError", False)
