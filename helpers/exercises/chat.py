@@ -121,8 +121,8 @@ async def _run(trial: Trial, fn) -> str:
     outbox: asyncio.Queue = asyncio.Queue()
     for line in [*lines, None]:
         outbox.put_nowait(line)
-    await trial.call(fn, outbox, writer, name=name, timeout=2.0, stub=STUB,
-                     on_timeout=(f"{name} was still running 2 s after it took None from the"
+    await trial.call(fn, outbox, writer, name=name, timeout=1.0, stub=STUB,
+                     on_timeout=(f"{name} was still running 1 s after it took None from the"
                                  " outbox: None means stop (close and return)"))
     got = await _everything(reader, 1.0)
     if got is None:

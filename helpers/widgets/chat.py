@@ -107,12 +107,23 @@ class ChatWindow:
             self.writer.write(f"{text}\n".encode())
             await self.writer.drain()
             self._note(f"(me) {text}")
-            reached = await self._delivered(f"{self.nick}: {text}")
+            reached = []
+            if text.startswith("/"):  # a command: the answer is for us only
+                await self._answer(len(self.lines))
+            elif text:
+                reached = await self._delivered(f"{self.nick}: {text}")
             result = f"✓ delivered to {', '.join(reached)}" if reached else "✓ sent"
         except Exception as exc:  # a widget shows a sentence, never a traceback
             result = f"✗ {describe(exc)}"
         self.result.value = result
         return result
+
+    async def _answer(self, seen: int) -> None:
+        """Wait (at most WAIT s) for a line after the first ``seen``: the server's answer."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(WAIT):
+                while len(self.lines) <= seen:
+                    await asyncio.sleep(0.01)
 
     async def _delivered(self, line: str) -> list[str]:
         """The other windows that show ``line`` within WAIT s."""
