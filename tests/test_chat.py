@@ -246,6 +246,8 @@ def test_300_clients_each_message_reaches_every_other_client_once_in_order():
                 for t in range(talkers):
                     mine = [line for line in lines if line.startswith(f"p{t}: ")]
                     assert mine == ([] if t == i else [f"p{t}: {m}" for m in range(each)])
+            quiet = await asyncio.gather(*(p.nothing_more(0.1) for p in people))
+            assert all(quiet), "a line arrived more than once"
             await asyncio.gather(*(p.close() for p in people))
     run(main())
 
