@@ -152,6 +152,26 @@ def test_a_timeout_turned_into_a_value_is_not_yet():
                              " instead of raising TimeoutError"), reason
 
 
+def test_a_cancellation_swallowed_inside_the_deadline_is_not_yet():
+    """The reason names CancelledError too: this fetch never catches TimeoutError."""
+    async def fetch(host, port, request, timeout):
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(host, port)
+            try:
+                writer.write(request)
+                writer.write_eof()
+                return await reader.read()
+            except asyncio.CancelledError:
+                return b""  # swallowed: the deadline never becomes a TimeoutError
+            finally:
+                await close_quietly(writer)
+
+    assert not_yet(check, fetch) == (
+        "against a server that never stops sending, fetch returned b'' instead of raising"
+        " TimeoutError: catch neither TimeoutError nor CancelledError, let them reach the"
+        " caller")
+
+
 def test_a_connection_left_open_on_timeout_is_not_yet():
     kept = []
 

@@ -97,8 +97,11 @@ async def _expect_timeout(fn, host: str, port: int, timeout: float,
 def _judge_timeout(outcome: tuple[str, float, object], timeout: float, against: str) -> None:
     kind, took, got = outcome
     if kind == "returned":
+        # Caught as TimeoutError outside the deadline, or as CancelledError inside it:
+        # from here the two look the same, so the reason names both.
         raise NotYet(f"against {against}, fetch returned {short(got)} instead of raising"
-                     " TimeoutError: do not catch it, let it reach the caller")
+                     " TimeoutError: catch neither TimeoutError nor CancelledError, let them"
+                     " reach the caller")
     if took < 0.8 * timeout:
         raise NotYet(f"fetch raised TimeoutError after {took:.2f} s, before its deadline"
                      f" of {timeout:g} s")
