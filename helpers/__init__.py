@@ -14,10 +14,12 @@ under a name, all in one list:
 
 Elsewhere, one module per topic, for example: ``helpers.echo`` and ``helpers.unix_echo``
 (the echo pair, also as scripts, which ``helpers.serving`` stops cleanly), ``helpers.framing``,
-``helpers.relay``, ``helpers.flow``, ``helpers.tls``, ``helpers.local_http`` (web servers in a
-thread), ``helpers.http_headers`` (the fetcher and its script), ``helpers.chat`` (notebook
-11's chat server, its client and bench), ``helpers.widgets`` (what a learner clicks in "Play
-with it") and ``helpers.exercises`` (the exercise checks).
+``helpers.relay``, ``helpers.flow``, ``helpers.tls`` (a local CA),
+``helpers.tls_echo`` (the echo pair over TLS, also a script), ``helpers.tls_server`` and
+``helpers.starttls`` (notebook 09's rude clients and STARTTLS), ``helpers.local_http``
+(web servers in a thread), ``helpers.http_headers`` (the fetcher and its script),
+``helpers.chat`` (notebook 11's chat server, its client and bench), ``helpers.widgets``
+(what a learner clicks in "Play with it") and ``helpers.exercises`` (the exercise checks).
 """
 
 from helpers.background import close_quietly, ensure, serve, serve_unix, stop, stop_all
