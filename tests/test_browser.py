@@ -86,6 +86,10 @@ PLAYS = {
     "08-timeouts-and-cancellation.ipynb": Play(
         "5bdfcc7a", "Ask",
         r"^#\d+ ✓ 'slept 0\.1 s' within the deadline \(0\.5 s\), connection closed$", typed=None),
+    "09-tls-server.ipynb": Play(
+        "t09-play", "Connect",
+        r"^#\d+ ✓ client: got its echo 'hello' \| server: handshake done, TLSv1\.3$",
+        typed=None, choose="a client that trusts our CA", other="plain text, no TLS"),
 }
 # Also re-run the cell that starts the server (Play.rerun) and play with the same widget,
 # then Run All a second time and play again.
