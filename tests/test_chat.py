@@ -39,6 +39,8 @@ def test_a_bad_or_taken_nickname_gets_one_line_and_another_try():
             newcomer = await Person.connect(address)
             for nick, why in [("", "cannot be empty"), ("two words", "cannot hold spaces"),
                               ("x" * (MAX_NICK + 1), f"at most {MAX_NICK} characters"),
+                              ("/who", "cannot start with / or *"),
+                              ("*server*", "cannot start with / or *"),
                               ("alice", "alice is taken")]:
                 await newcomer.say(nick)
                 line = await newcomer.line()
@@ -265,4 +267,14 @@ def test_a_client_that_talks_at_once_still_reads_why_it_was_turned_away():
             flood.writer.write(b"x" * 200_000)  # far more than a line, and it goes on sending
             lines = await flood.rest()
             assert lines == ["* that line was longer than 64 bytes: disconnected"], lines
+    run(main())
+
+
+def test_quit_works_before_a_nickname_too():
+    async def main():
+        async with chat_server() as (chat, address):
+            undecided = await Person.connect(address)
+            await undecided.say("/quit")
+            assert await undecided.rest() == ["* bye"]
+            assert not chat.room.members
     run(main())

@@ -96,3 +96,26 @@ def test_bad_arguments_and_a_refused_connection_are_one_line():
     assert_one_line_error(run_script("helpers.chat", "bench", "--clients", "many"), "number")
     refused = run_script("helpers.chat", "client", "alice", "--port", str(free_port()))
     assert_one_line_error(refused, "connection refused")
+
+
+def test_the_client_reads_a_file_or_dev_null_as_its_input(tmp_path):
+    """Neither can be watched by the event loop (epoll refuses them): a thread reads them."""
+    served = Served("helpers.chat", "--port", "0")
+    try:
+        port = str(ast.literal_eval(served.address)[1])
+        typed = tmp_path / "typed.txt"
+        typed.write_text("/who\n")
+        with typed.open() as stdin:
+            from_file = subprocess.run(
+                [sys.executable, "-m", "helpers.chat", "client", "dave", "--port", port],
+                cwd=ROOT, env=ENV, stdin=stdin, capture_output=True, text=True, timeout=10)
+        assert from_file.stdout.splitlines()[-2:] == ["* here: dave", "* bye"]
+        nothing = subprocess.run(
+            [sys.executable, "-m", "helpers.chat", "client", "erin", "--port", port],
+            cwd=ROOT, env=ENV, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=10)
+        assert nothing.stdout.splitlines()[-1] == "* bye"  # end of input: it leaves
+        for result in (from_file, nothing):
+            assert result.returncode == 0 and result.stderr == "", result.stderr
+    finally:
+        served.stop()

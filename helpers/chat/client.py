@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import selectors
 import sys
 import threading
 
@@ -17,25 +18,35 @@ from helpers.background import close_quietly
 from helpers.cli import UserError
 
 
+def can_watch(stream) -> bool:
+    """True if an event loop's selector can watch ``stream`` (a pipe, a terminal).
+
+    Not a regular file (``< notes.txt``) nor ``/dev/null``: Linux's epoll refuses both.
+    """
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(stream.fileno(), selectors.EVENT_READ)
+    except (OSError, ValueError, AttributeError):
+        return False
+    return True
+
+
 async def stdin_reader() -> asyncio.StreamReader:
     """stdin as a ``StreamReader``, read without blocking the event loop.
 
     A pipe or a terminal: the event loop watches it (``connect_read_pipe``, on a copy of
     the file descriptor, so closing the transport leaves ``sys.stdin`` open). Anything
-    else (a regular file, Windows): a thread reads it and hands each line to the loop.
+    else (a regular file, ``/dev/null``, Windows): a thread reads it and hands each line
+    to the loop.
     """
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
-    try:
-        fd = os.dup(sys.stdin.fileno())
-        pipe = os.fdopen(fd, "rb", buffering=0)
-    except (OSError, ValueError, AttributeError):
-        pipe = None
-    if pipe is not None:
+    if can_watch(sys.stdin):
+        pipe = os.fdopen(os.dup(sys.stdin.fileno()), "rb", buffering=0)
         try:
             await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
             return reader
-        except (ValueError, OSError, NotImplementedError):  # a regular file, or no support
+        except (ValueError, OSError, NotImplementedError):  # this loop cannot, after all
             pipe.close()
 
     def read_in_thread() -> None:

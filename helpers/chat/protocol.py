@@ -45,6 +45,8 @@ def nickname_problem(nick: str, taken: bool) -> str | None:
         return f"a nickname has at most {MAX_NICK} characters: send another"
     if any(ch.isspace() or not ch.isprintable() for ch in nick):
         return "a nickname cannot hold spaces: send another"
+    if nick.startswith(("/", "*")):  # a command, or a line that looks like the server's
+        return "a nickname cannot start with / or *: send another"
     if taken:
         return f"{nick} is taken: send another"
     return None

@@ -79,12 +79,12 @@ class ChatServer:
                 text = text_of(line)
             except UnicodeDecodeError:
                 return NOT_UTF8, "was disconnected (not UTF-8)"
+            if text == "/quit":  # with a nickname or not yet
+                return BYE, "left"
             if client.nick is None:
                 problem = room.join(client, text)
                 if problem is not None:
                     room.tell(client, notice(problem))
-            elif text == "/quit":
-                return BYE, "left"
             elif text == "/who":
                 room.tell(client, notice(room.who()))
             elif text.startswith("/"):
