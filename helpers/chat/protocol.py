@@ -2,7 +2,8 @@
 
 The protocol is UTF-8 text, one message per line ending in ``\\n``, so ``nc`` is a client:
 
-- the client's first line is its nickname: 1 to 32 characters, no spaces;
+- the client's first line is its nickname: 1 to 32 characters, no spaces, not starting
+  with `/` or `*`;
 - every later line goes to every *other* client as ``<nick>: <text>``;
 - ``/who`` lists who is here, ``/quit`` leaves;
 - the server's own lines (joins, leaves, refusals, goodbyes) start with ``* ``.
