@@ -1,6 +1,6 @@
 """How fast are streams? Echo servers measured side by side on 127.0.0.1, in one run.
 
-    python -m helpers.bench            # the full run: about a minute
+    python -m helpers.bench            # the full run: a minute or two
     python -m helpers.bench --quick    # smaller: under 20 s
     python -m helpers.bench --tiny     # smallest: a few seconds, noisiest
     python -m helpers.bench --json     # the same figures as a JSON list
