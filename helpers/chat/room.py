@@ -87,9 +87,9 @@ class Client:
     async def finished(self, reader: asyncio.StreamReader, grace: float = GRACE) -> None:
         """Let the last lines go out, let the client close its side, then close ours.
 
-        Each wait lasts at most ``grace`` seconds. Meanwhile whatever the client still sends
-        is read and dropped: closing a socket that holds unread bytes sends a reset (RST),
-        and a reset can destroy our last line before the client has read it.
+        Each wait lasts at most ``grace`` seconds. While the client has not closed, what it
+        still sends is read and dropped: closing a socket that holds unread bytes sends a
+        reset (RST), and a reset can destroy our last line before the client has read it.
         """
         await asyncio.wait([self.sender], timeout=grace)
         if not self.sender.done():  # a client that does not read its last lines
