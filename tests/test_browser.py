@@ -90,10 +90,12 @@ PLAYS = {
         "t09-play", "Connect",
         r"^#\d+ ✓ client: got its echo 'hello' \| server: handshake done, TLSv1\.3$",
         typed=None, choose="a client that trusts our CA", other="plain text, no TLS"),
+    "11-chat-server.ipynb": Play("play-widget", "Send", "^alice: {message}$", rerun="play-widget"),
 }
 # Also re-run the cell that starts the server (Play.rerun) and play with the same widget,
 # then Run All a second time and play again.
-TWICE = {"01-echo-client.ipynb", "05-unix-sockets.ipynb", "07-http-headers.ipynb"}
+TWICE = {"01-echo-client.ipynb", "05-unix-sockets.ipynb", "07-http-headers.ipynb",
+         "11-chat-server.ipynb"}
 
 # --- JavaScript run in the page; `window.jupyterapp` exists thanks to
 # --LabApp.expose_app_in_browser. The notebook under test is window.__streamsLab.panel.
