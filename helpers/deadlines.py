@@ -81,8 +81,8 @@ async def never_reads(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     """Accept, then never read a byte: a client's ``drain()`` ends up waiting forever.
 
     The handler waits until the server stops it (``stop`` cancels it and drops the
-    connection), so the client's bytes pile up in the kernel's buffers, then in the
-    client's own write buffer.
+    connection), so the client's bytes pile up in the operating system's buffers, then
+    in the client's own write buffer.
     """
     await asyncio.Event().wait()
 
@@ -150,8 +150,9 @@ async def stalled_listener(host: str = "127.0.0.1", *, probe: float = 0.05,
     """Yield the address of a listener whose queue is full: ``connect()`` there waits.
 
     The socket listens with a backlog of 0 and never accepts. Connections that
-    complete fill the kernel's queue; after that, Linux drops each new SYN and the
-    client's ``open_connection`` waits (its kernel retries for about two minutes).
+    complete fill the operating system's queue; after that, Linux drops each new SYN
+    and the client's ``open_connection`` waits (its operating system sends the SYN
+    again and again for about two minutes).
     """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     fillers: list[asyncio.StreamWriter] = []
