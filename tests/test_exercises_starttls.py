@@ -100,9 +100,8 @@ def test_a_client_that_closes_right_after_the_handshake_adds_no_warning(caplog):
 
     The usual wrong answer (reading the forged line) closes right after the handshake.
     Its close_notify can then reach the check's server before the server's start_tls()
-    returns, and
-    asyncio logs "returning true from eof_received() has no effect when using ssl"
-    (3.11 to 3.13): a second, puzzling line under the check's. Five tries: it is a race.
+    returns, and asyncio logs "returning true from eof_received() has no effect when
+    using ssl" (3.11 to 3.13): a second, puzzling line under the check's. Five tries: it is a race.
     """
     async def secure_greeting(host, port, ctx):
         reader, writer = await upgrade(host, port, ctx, check_buffer=False)
