@@ -22,7 +22,8 @@ NOTEBOOKS = notebook_paths()
 IDS = [p.stem for p in NOTEBOOKS]
 BAD_STDERR = re.compile(r"Warning|Traceback|Task exception|never retrieved|never awaited|"
                         r"Task was destroyed|Unhandled exception")
-MACHINE_PATH = re.compile(r"(/tmp/|/root/|/home/|/work/|/Users/|ipykernel_\d+)")
+MACHINE_PATH = re.compile(r"(/tmp/|/root/|/home/|/work/|/Users/|~/|\.pyenv|site-packages|"
+                          r"ipykernel_\d+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Error texts known to differ between the supported Pythons (3.11-3.14). A checked output
 # (a cell not tagged nbval-ignore-output) must not contain them: show a fact that holds on
