@@ -44,6 +44,23 @@ def test_after_the_server_was_stopped_a_send_starts_it_and_everyone_joins_again(
     asyncio.run(main())
 
 
+def test_a_window_the_server_drops_says_why_and_joins_again_at_the_next_send():
+    async def main():
+        chat = ChatServer()
+        await serve("t-chat", chat.handle, limit=chat.settings.max_line)
+        room = ChatRoom("t-chat", ["alice", "bob"])
+        try:
+            result = await asyncio.wait_for(room["alice"].send("x" * 2000), 1.5)
+            assert result == "✗ that line was longer than 1024 bytes: disconnected"
+            assert room["bob"].lines[-1] == "* alice was disconnected (line too long)"
+            assert await room["alice"].send("/quit") == "✓ you left: the next Send joins again"
+            assert await room["alice"].send("back") == "✓ delivered to bob"
+        finally:
+            await room.leave()
+            await stop_all()
+    asyncio.run(main())
+
+
 def test_a_window_shows_one_line_when_it_cannot_join():
     async def main():
         never = ChatWindow("t-never-started", "alice")

@@ -87,3 +87,13 @@ def test_writing_only_the_first_line_is_not_yet():
 
     assert not_yet(check, send_all) == "the far end got b'line 0\\n', expected the 5 lines in order"
 
+
+
+def test_only_sending_end_of_file_is_not_yet():
+    async def send_all(outbox, writer):
+        while (line := await outbox.get()) is not None:
+            writer.write(line)
+            await writer.drain()
+        writer.write_eof()  # the far end sees the end, but the connection stays open
+
+    assert not_yet(check, send_all) == NOT_CLOSED

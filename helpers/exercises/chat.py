@@ -124,6 +124,8 @@ async def _run(trial: Trial, fn) -> str:
     await trial.call(fn, outbox, writer, name=name, timeout=1.0, stub=STUB,
                      on_timeout=(f"{name} was still running 1 s after it took None from the"
                                  " outbox: None means stop (close and return)"))
+    if not writer.is_closing():  # write_eof() alone, or nothing: the connection stays open
+        raise NotYet(NOT_CLOSED)
     got = await _everything(reader, 1.0)
     if got is None:
         raise NotYet(NOT_CLOSED)

@@ -113,6 +113,10 @@ class ChatWindow:
             elif text:
                 reached = await self._delivered(f"{self.nick}: {text}")
             result = f"✓ delivered to {', '.join(reached)}" if reached else "✓ sent"
+            if text == "/quit":
+                result = "✓ you left: the next Send joins again"
+            elif not reached and not self.connected:  # the server dropped us: say why
+                result = f"✗ {self._last_word()}"
         except Exception as exc:  # a widget shows a sentence, never a traceback
             result = f"✗ {describe(exc)}"
         self.result.value = result
@@ -129,9 +133,15 @@ class ChatWindow:
         """The other windows that show ``line`` within WAIT s."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(WAIT):
-                while not all(line in o.lines for o in self.others if o.connected):
+                while self.connected and not all(line in o.lines for o in self.others
+                                                 if o.connected):
                     await asyncio.sleep(0.01)
         return [o.nick for o in self.others if line in o.lines]
+
+    def _last_word(self) -> str:
+        """The server's last ``* `` line to us (why it closed the connection)."""
+        said = [line.removeprefix("* ") for line in self.lines if line.startswith("* ")]
+        return said[-1] if said else "the server closed the connection"
 
     async def leave(self) -> None:
         if self.writer is not None:
