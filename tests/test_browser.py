@@ -90,6 +90,11 @@ PLAYS = {
         "t09-play", "Connect",
         r"^#\d+ ✓ client: got its echo 'hello' \| server: handshake done, TLSv1\.3$",
         typed=None, choose="a client that trusts our CA", other="plain text, no TLS"),
+    "10-performance.ipynb": Play(
+        "27bc5d01", "Measure",
+        r"^#\d+ ✓ read\(65536\): 1 MiB echoed at [\d,]+ MB/s, \d+× the seed's read\(100\)"
+        r" \([\d,]+ MB/s just now\)$",
+        typed=None, choose="64 KiB", other="1 KiB"),
     "11-chat-server.ipynb": Play("play-widget", "Send", "^alice: {message}$", rerun="play-widget"),
 }
 # Also re-run the cell that starts the server (Play.rerun) and play with the same widget,
