@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import ssl
 import sys
 
@@ -109,9 +110,17 @@ async def run_server(host: str, port: int, handshake_timeout: float, idle_timeou
 async def run_client(message: str, host: str, port: int, cafile: str | None,
                      timeout: float) -> None:
     ctx = client_context(cafile)
-    print(f"Send: {message!r}")
+    data = message.encode()
     try:
-        reply = await tls_echo_once(message, host, port, ctx, timeout)
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(host, port, ssl=ctx)
+            try:
+                print(f"Send: {message!r}")  # as in the seed's client: once connected
+                writer.write(data)
+                reply = (await reader.readexactly(len(data))).decode(
+                    "utf-8", errors="backslashreplace")
+            finally:
+                await close_quietly(writer)
     except ssl.SSLCertVerificationError as exc:
         fix = "is it that server's CA?" if cafile else "give the server's CA with --cafile"
         raise UserError(f"the server's certificate is not trusted ({exc.verify_message}):"
@@ -119,6 +128,8 @@ async def run_client(message: str, host: str, port: int, cafile: str | None,
     except ssl.SSLError as exc:
         raise UserError(f"TLS failed with {host}:{port}: {exc.reason or exc}"
                         " (is it a TLS server?)") from None
+    except socket.gaierror:  # the name is not known (no DNS needed for 127.0.0.1)
+        raise UserError(f"cannot find the host {host!r}") from None
     except ConnectionRefusedError:
         raise UserError(f"cannot connect to {host}:{port}: connection refused"
                         " (is the TLS echo server running?)") from None

@@ -179,6 +179,22 @@ def test_client_errors_refused_timeout_and_plain_port_one_line():
         served.kill()
 
 
+def test_a_client_that_never_got_through_says_only_why():
+    """A terminal shows stdout and stderr together: "Send: 'hi'" above "connection refused"
+    reads as if 'hi' had been sent. As in the seed's client, "Send" comes once connected."""
+    result = run_script("helpers.tls_echo", "client", "hi", "--port", str(free_port()))
+    assert (result.stdout, result.returncode) == ("", 1)
+    with tls_server() as (served, port, cafile):
+        result = run_script("helpers.tls_echo", "client", "hi", "--port", str(port))
+        assert (result.stdout, result.returncode) == ("", 1)
+        stop(served)
+
+
+def test_a_host_that_does_not_exist_is_named():
+    result = run_script("helpers.tls_echo", "client", "hi", "--host", "nowhere.invalid")
+    assert_one_line_error(result, "cannot find the host 'nowhere.invalid'")
+
+
 @pytest.mark.parametrize(("args", "words"), [
     (["client"], ["required: message"]),
     (["client", "hi", "--port", "http"], ["port must be a number"]),
