@@ -5,7 +5,8 @@ from the outbox (``await outbox.get()``), write it, ``await writer.drain()``; at
 close the writer and return. The check tries it three ways, each on a socketpair whose
 far end the check reads:
 
-1. lines already waiting, then None: every line arrives, in order, then the end;
+1. lines already waiting, then None: every line arrives, in order, then the end, and
+   the writer is closed (``write_eof()`` alone leaves the connection open);
 2. lines that arrive one by one, with pauses: it waits for each (it must not stop when
    the outbox is empty for a moment);
 3. a reader that stops reading for a while, with 1 MiB waiting: the transport's buffer
