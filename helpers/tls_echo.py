@@ -12,7 +12,7 @@ valid for ``localhost`` and ``127.0.0.1``, so this verifies it::
 
     openssl s_client -connect 127.0.0.1:PORT -CAfile PATH
 
-TLS has no half-close: the client cannot say "no more" and still read. So it reads
+asyncio's TLS has no half-close: the client cannot say "no more" and still read. So it reads
 exactly as many bytes as it sent, then closes; the server echoes until that close.
 A handshake that fails (a client that does not trust the CA, plain text, silence) ends
 that connection only: the handler never runs, and the server serves on. asyncio does not
