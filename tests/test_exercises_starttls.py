@@ -95,6 +95,26 @@ def test_reading_buffered_plain_text_after_starttls_is_not_yet():
     assert reason.startswith(f"secure_greeting returned {FORGED!r}, which a man in the middle")
 
 
+def test_looking_at_the_buffer_before_go_ahead_is_not_yet_and_told_when():
+    """Nothing is buffered yet before GO AHEAD arrives: the look must come after it."""
+    async def secure_greeting(host, port, ctx):
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            await read_line(reader)
+            writer.write(b"STARTTLS\n")
+            if await take_buffered(reader):  # too early: GO AHEAD has not arrived
+                raise ConnectionError("plain text before the handshake")
+            await read_line(reader)
+            await writer.start_tls(ctx, server_hostname=host)
+            return await read_line(reader)
+        finally:
+            await close_quietly(writer)
+
+    reason = not_yet(check, secure_greeting)
+    assert reason.startswith(f"secure_greeting returned {FORGED!r}, which a man in the middle")
+    assert "after reading GO AHEAD and before start_tls" in reason
+
+
 def test_a_client_that_closes_right_after_the_handshake_adds_no_warning(caplog):
     """The check's one line is all the learner sees.
 

@@ -52,7 +52,7 @@ LEFT_OPEN = ("secure_greeting returned, but left its connection open: close the 
              " (in a finally: block, so that raising closes it too)")
 INJECTED = ("secure_greeting returned {got}, which a man in the middle sent in plain text"
             " right after GO AHEAD, before the handshake: check what is already buffered"
-            " before start_tls, and raise if there is anything")
+            " after reading GO AHEAD and before start_tls, and raise if there is anything")
 
 
 async def _start(trial: Trial, name: str, ctx, **kwargs) -> BackgroundServer:
