@@ -42,6 +42,8 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
+from helpers.cli import Parser  # a usage error is one line, no usage text
+
 KiB = 1024
 MiB = 1024 * KiB
 CHUNK = 64 * KiB  # what the clients send per call, and what the fast servers read
@@ -343,8 +345,7 @@ def raise_fd_limit(wanted: int = 4096) -> int:
 
 
 def child(loop_name: str) -> None:
-    # Ctrl-C in a terminal reaches the whole process group: the parent stops this child
-    # itself, by closing its stdin, so the child ignores it (and prints no traceback).
+    # The parent stops this child by closing its stdin; a Ctrl-C is the parent's to handle.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise_fd_limit()
     if loop_name == "uvloop":
@@ -359,8 +360,13 @@ def child(loop_name: str) -> None:
 @contextlib.contextmanager
 def servers(loop_name: str = "asyncio") -> Iterator[dict[str, int]]:
     """Start the child process that serves every variant; yield ``{variant: port}``."""
+    # Its own session (process group on Windows): a Ctrl-C in the terminal reaches only
+    # this process, even while the child is still starting (before it can ignore SIGINT,
+    # it would die with a traceback); this process stops it by closing its stdin.
+    apart = ({"start_new_session": True} if os.name == "posix"
+             else {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP})
     proc = subprocess.Popen([sys.executable, "-m", "helpers.bench", "--child", loop_name],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, **apart)
     try:
         line = proc.stdout.readline()
         if not line:
@@ -753,7 +759,7 @@ def calls_to(profiler, function: str, file_end: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
+    parser = Parser(prog=PROG, description=__doc__.split("\n")[0])
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--quick", action="store_true", help="a smaller run: under 20 s")
     which.add_argument("--tiny", action="store_true", help="the smallest run: a few seconds")

@@ -200,3 +200,36 @@ def test_ctrl_c_stops_the_run_and_its_servers_with_one_line():
     assert (proc.returncode, out, err) == (130, "", "python -m helpers.bench: interrupted\n")
     with pytest.raises(ProcessLookupError):  # no server process left behind
         os.killpg(proc.pid, 0)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a process group is POSIX")
+def test_ctrl_c_while_its_server_process_starts_is_still_one_line():
+    """The child is interrupted while Python imports: it must not print a traceback."""
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.bench", "--tiny", "--no-uvloop"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    children: list[int] = []
+    deadline = time.monotonic() + 10
+    while not children and time.monotonic() < deadline:  # Ctrl-C as soon as it has one
+        found = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+        children = [int(pid) for pid in found.stdout.split()]
+    assert children, "the benchmark started no server process"
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert (proc.returncode, out, err) == (130, "", "python -m helpers.bench: interrupted\n")
+    time.sleep(0.2)
+    for pid in children:  # stopped too, not left serving
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_usage_error_is_one_line():
+    out = subprocess.run([sys.executable, "-m", "helpers.bench", "--quick", "--tiny"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == ("python -m helpers.bench: error: argument --tiny: not allowed with"
+                          " argument --quick (try --help)\n")
