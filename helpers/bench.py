@@ -12,8 +12,8 @@ two-core machine. Every variant gets the same payload and the same client:
 - echo throughput (MB/s of payload echoed): blocking sockets with a thread per connection
   (the baseline), an ``asyncio.Protocol``, Streams reading 64 KiB, Streams reading 100 bytes
   (the seed's handler), Streams writing 100-byte pieces with a ``drain()`` after each or all
-  at once (``writelines``, one ``drain()``); the same on uvloop. Two ceilings: one-way
-  transfers over TCP loopback and over a ``socketpair``, with no server in the middle.
+  at once (``writelines``, one ``drain()``); the same on uvloop. The loopback's raw capacity:
+  one-way transfers over TCP loopback and over a ``socketpair``, with no server in the middle.
 - request/response latency for 64-byte messages (p50 and p99), and what Nagle's algorithm
   does to a write-write-read exchange on a socket without ``TCP_NODELAY``;
 - round trips per second with 1, 10, 100 and 1,000 concurrent clients.
@@ -117,7 +117,7 @@ class Report:
         headings = {
             "throughput": f"Echo throughput, {self.size.payload // MiB} MiB each way,"
                           f" best of {self.size.repeats} (MB/s of payload echoed)",
-            "ceiling": "Ceilings: one way, no server in the middle (MB/s)",
+            "ceiling": "The loopback's raw capacity: one connection, one way, no server (MB/s)",
             "latency": f"Latency of a {MESSAGE}-byte request and its reply,"
                        f" {self.size.round_trips} round trips (µs)",
             "nagle": f"A request written in two pieces, then the reply read,"
@@ -666,7 +666,7 @@ def run(size: Size = QUICK, *, groups: tuple[str, ...] = ("throughput", "latency
 
 
 def plot_throughput(report: Report):
-    """Horizontal bars, log scale: every echo variant and the two ceilings."""
+    """Horizontal bars, log scale: every echo variant and the two one-way transfers."""
     import matplotlib.pyplot as plt
 
     rows = report.group("throughput") + report.group("ceiling")
