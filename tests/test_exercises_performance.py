@@ -170,3 +170,15 @@ def test_the_fast_handler_is_timed_more_often_while_its_runs_are_short():
     best = asyncio.run(main())
     assert best > 0
     assert 2 < len(connections) <= 12  # more than the two runs asked for, never past most
+
+
+def test_returning_without_closing_fails():
+    """Fast and right, but it leaves closing the connection to someone else."""
+    async def never_closes(reader, writer):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+
+    assert not_yet(check, never_closes) == (
+        "never_closes echoed every byte but returned without closing the connection: when"
+        " read() returns b'', close the writer (asyncio before 3.13 leaves the connection open)")

@@ -5,7 +5,8 @@ at a time, a ``drain()`` after each write) side by side, on 127.0.0.1, and asks,
 
 1. Does it answer at once? A client sends ``ping\\n`` and waits for it before sending more,
    so a handler that collects everything until the end (``read()`` to EOF) never answers.
-2. Does it echo every byte, in order, and close the connection after the client's EOF?
+2. Does it echo every byte, in order, and close the connection after the client's EOF
+   (itself: the check's server would close it for a handler that just returns)?
    About 1 MB that is not a multiple of 64 KiB nor of 100, so a lost tail shows.
 3. Does it keep its write buffer small when the client stops reading? The check shrinks the
    kernel's buffers on that connection, sends 2 MiB and reads nothing for a while: a handler
@@ -206,10 +207,22 @@ async def _run(trial: Trial, fast_echo) -> str:
     if not inspect.iscoroutinefunction(fast_echo):
         raise NotYet(f"{name} must be a coroutine function (async def), as start_server"
                      " handlers are")
-    fast = await trial.serve("_check_fast_echo", fast_echo)
+    closed: list[bool] = []  # for each connection: had the handler closed it when it returned?
+
+    async def served(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await fast_echo(reader, writer)
+        finally:
+            closed.append(writer.is_closing())
+
+    fast = await trial.serve("_check_fast_echo", served)
     slow = await trial.serve("_check_slow_echo", slow_echo)
     await _answers_at_once(fast, name)
     await _echoes_everything(fast, name)
+    if not all(closed):  # the server's wrapper closed it for the handler
+        raise NotYet(f"{name} echoed every byte but returned without closing the connection:"
+                     " when read() returns b'', close the writer (asyncio before 3.13 leaves"
+                     " the connection open)")
     await _keeps_its_buffer_small(fast, name)
     payload = bench.payload_of(TIMED)
     try:
