@@ -348,13 +348,18 @@ def child(loop_name: str) -> None:
     # The parent stops this child by closing its stdin; a Ctrl-C is the parent's to handle.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise_fd_limit()
-    if loop_name == "uvloop":
-        import uvloop
+    try:
+        if loop_name == "uvloop":
+            import uvloop
 
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runner.run(_child_main())
-    else:
-        asyncio.run(_child_main())
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                runner.run(_child_main())
+        else:
+            asyncio.run(_child_main())
+    except BrokenPipeError:
+        # The parent was interrupted before it read our ports: nobody is left to serve.
+        # Point stdout at /dev/null, so Python's final flush does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @contextlib.contextmanager
