@@ -6,7 +6,8 @@ every code cell ran, no cell failed except those tagged raises-exception, every 
 rendered and every Mermaid diagram rendered. Then it plays with the notebook's widget as a
 learner would after Run All (whose last cell stopped every server): types a new message
 with non-ASCII text, presses the main button and waits for a successful result for that
-message (see PLAYS); for some notebooks it runs all again and plays again. A screenshot
+message (see PLAYS); then re-runs the cell that starts its server (where there is one),
+runs all again and plays again. A screenshot
 of each notebook goes to test-artifacts/browser/. Nothing is saved: the server refuses
 every save, and the test checks the file's bytes afterwards.
 
