@@ -23,6 +23,8 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 
+from helpers.background import close_quietly
+
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 Connected = Callable[[asyncio.StreamReader, asyncio.StreamWriter], None]
 Farewell = Callable[[], Awaitable[None]]  # says goodbye to every client, before they are dropped
@@ -88,7 +90,11 @@ class Connections:
             })
             writer.transport.abort()
         finally:
-            writer.close()  # a handler that forgot to: the connection ends with it
+            # A handler that forgot to close: the connection ends with it. Waiting for the
+            # close also takes the error a broken connection leaves in the writer's "closed"
+            # future; left alone, the garbage collector may reach that future first and
+            # print "Future exception was never retrieved" (seen on 3.11.7 at shutdown).
+            await close_quietly(writer)
 
     async def end(self, grace: float = GRACE) -> None:
         """Drop every client, then wait for the handlers; cancel one that lingers."""
