@@ -231,9 +231,8 @@ def gone_within(pid: int, seconds: float) -> bool:
     The server process learns that its parent left when its stdin closes, which may be
     after it has finished starting; in a container nobody may reap it once it exits.
     """
-    import time
-
     import os
+    import time
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
