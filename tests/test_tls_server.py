@@ -239,7 +239,7 @@ def test_close_quietly_after_a_start_tls_timeout_returns_at_once_and_leaves_no_t
 
     log, took, left = asyncio.run(main())
     assert log == ["ConnectionAbortedError"]
-    assert took < 0.5
+    assert took < 0.9  # close_quietly's own limit is 1 s: it did not wait for it
     assert left == []
 
 
