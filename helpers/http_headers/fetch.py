@@ -23,6 +23,8 @@ import ssl
 import urllib.parse
 from dataclasses import dataclass
 
+from helpers.background import close_quietly
+
 MAX_LINE = 8192  # the longest status or header line we accept (the StreamReader limit)
 MAX_HEADER_BYTES = 64 * 1024  # all the header lines together
 MAX_HEADERS = 100  # as http.client
@@ -212,15 +214,6 @@ def _explain_tls(exc: ssl.SSLError, where: str) -> str:
     return f"TLS failed with {where}: {exc.reason or exc}"
 
 
-async def _close(writer: asyncio.StreamWriter, timeout: float = 1.0) -> None:
-    """Close, waiting briefly for the peer (TLS says goodbye); abort if it does not answer."""
-    writer.close()
-    try:
-        await asyncio.wait_for(writer.wait_closed(), timeout)
-    except (TimeoutError, OSError):
-        writer.transport.abort()
-
-
 async def fetch_headers(url: str, *, cafile: str | None = None,
                         ssl_context: ssl.SSLContext | None = None,
                         timeout: float = DEFAULT_TIMEOUT, version: str = "HTTP/1.1") -> Response:
@@ -260,4 +253,4 @@ async def fetch_headers(url: str, *, cafile: str | None = None,
         raise FetchError(f"could not {step} with {where}: {why}") from None
     finally:
         if writer is not None:
-            await _close(writer)
+            await close_quietly(writer)  # waits briefly (TLS says goodbye), then aborts
