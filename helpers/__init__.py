@@ -18,7 +18,7 @@ Elsewhere, one module per topic, for example: ``helpers.echo`` and ``helpers.uni
 ``helpers.tls_echo`` (the echo pair over TLS, also a script), ``helpers.tls_server`` and
 ``helpers.starttls`` (notebook 09's rude clients and STARTTLS), ``helpers.local_http``
 (web servers in a thread), ``helpers.http_headers`` (the fetcher and its script),
-``helpers.chat`` (notebook 11's chat server, its client and bench), ``helpers.bench``
+``helpers.chat`` (notebook 13's chat server, its client and bench), ``helpers.bench``
 (notebook 10's benchmark, also a script), ``helpers.widgets``
 (what a learner clicks in "Play with it") and ``helpers.exercises`` (the exercise checks).
 """

@@ -98,7 +98,7 @@ PLAYS = {
         r"^#\d+ ✓ read\(65536\): 1 MiB echoed at [\d,]+ MB/s, \d+× the seed's read\(100\)"
         r" \([\d,]+ MB/s just now\)$",
         typed=None, choose="64 KiB", other="1 KiB"),
-    "11-chat-server.ipynb": Play("play-widget", "Send", "^alice: {message}$", rerun="play-widget"),
+    "13-chat-server.ipynb": Play("play-widget", "Send", "^alice: {message}$", rerun="play-widget"),
 }
 # After the first play: re-run the cell that starts the server (Play.rerun, where there is
 # one) and play with the same widget, then Run All a second time and play again.

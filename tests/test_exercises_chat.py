@@ -5,7 +5,7 @@ from __future__ import annotations
 from helpers.exercises.chat import NOT_CLOSED, STOPPED_EARLY, STUB, check
 from tests.exercise_support import not_yet, passes, solution
 
-send_all = solution("11-chat-server", "send_all")
+send_all = solution("13-chat-server", "send_all")
 
 
 def test_the_reference_solution_passes():

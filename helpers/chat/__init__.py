@@ -1,4 +1,4 @@
-"""A chat server that survives real clients (notebook 11): one concern per module.
+"""A chat server that survives real clients (notebook 13): one concern per module.
 
 - ``protocol``: the rules as data (limits, nicknames, what the server says);
 - ``room``: who is here, and each client's bounded outbox, so a broadcast never waits;

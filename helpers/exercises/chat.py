@@ -1,4 +1,4 @@
-"""Check for notebook 11's exercise: ``send_all(outbox, writer)``, one client's sender.
+"""Check for notebook 13's exercise: ``send_all(outbox, writer)``, one client's sender.
 
 The learner writes ``async def send_all(outbox: asyncio.Queue, writer)``: take each line
 from the outbox (``await outbox.get()``), write it, ``await writer.drain()``; at ``None``,
