@@ -6,12 +6,14 @@
 - ``deadline_lab.DeadlineLab`` (08): a client's deadline against a server's delay.
 - ``read_size.ReadSizeLab`` (10): how fast an echo server is, by the bytes it reads at a time.
 - ``tls_door.TLSDoor`` (09): a client knocks on a TLS server; what each end saw.
-- ``chat.ChatRoom`` (11): chat windows side by side, each a client of one chat server.
+- ``chat.ChatRoom`` (13): chat windows side by side, each a client of one chat server.
 
 Each still works after Run All, whose last cell stopped every server: a widget
 that needs a server names it, and finds it again (or starts it again) with
 ``helpers.background.ensure`` at each click. 04, 05 and 06 build their widgets
 in the notebook itself, as a lesson in wiring a button to a coroutine.
+``base`` holds what they all share: ``Clicks`` keeps the tasks clicks start, and
+``mark`` gives their parts the same CSS classes.
 """
 
 from helpers.widgets.chat import ChatRoom

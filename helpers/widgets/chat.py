@@ -19,6 +19,7 @@ import ipywidgets as widgets
 
 from helpers.background import close_quietly, ensure
 from helpers.cli import describe
+from helpers.widgets.base import Clicks, mark
 
 WAIT = 2.0  # seconds: how long a send waits for the others to show its line
 
@@ -32,7 +33,7 @@ class ChatWindow:
         self.others: list[ChatWindow] = []
         self.writer: asyncio.StreamWriter | None = None
         self.listening: asyncio.Task[None] | None = None
-        self.pending: set[asyncio.Task[str]] = set()  # clicks at work (asyncio keeps weak refs)
+        self.pending = Clicks()  # the tasks clicks started (see helpers.widgets.base)
         self.log = widgets.Textarea(value="", disabled=True, rows=8,
                                     layout=widgets.Layout(width="100%"))
         self.text = widgets.Text(value=text, placeholder="say something",
@@ -40,13 +41,10 @@ class ChatWindow:
         self.button = widgets.Button(description="Send", button_style="primary")
         self.result = widgets.Label(value="(type a line, then Send)")
         self.button.on_click(self._clicked)
-        self.text.add_class("streams-lab-input")
-        self.button.add_class("streams-lab-go")
-        self.result.add_class("streams-lab-result")
         self.widget = widgets.VBox([widgets.HTML(f"<b>{nick}</b>"), self.log, self.text,
                                     self.button, self.result],
                                    layout=widgets.Layout(width="33%"))
-        self.widget.add_class("streams-lab-play")
+        mark(self.widget, inputs=[self.text], go=self.button, result=self.result)
 
     @property
     def transcript(self) -> str:
@@ -57,9 +55,7 @@ class ChatWindow:
         self.log.value = "\n".join(self.lines[-200:])
 
     def _clicked(self, _button: widgets.Button) -> None:
-        task = asyncio.create_task(self.send(self.text.value))
-        self.pending.add(task)
-        task.add_done_callback(self.pending.discard)
+        self.pending.start(self.send(self.text.value))
 
     @property
     def connected(self) -> bool:
@@ -104,8 +100,10 @@ class ChatWindow:
                 for window in (self, *self.others):
                     if not window.connected:
                         await window.join()
-            self.writer.write(f"{text}\n".encode())
-            await self.writer.drain()
+            writer = self.writer
+            assert writer is not None  # join() set it
+            writer.write(f"{text}\n".encode())
+            await writer.drain()
             self._note(f"(me) {text}")
             reached = []
             if text.startswith("/"):  # a command: the answer is for us only

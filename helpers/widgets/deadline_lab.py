@@ -23,6 +23,7 @@ import ipywidgets as widgets
 from helpers.background import close_quietly, get, serve
 from helpers.cli import describe
 from helpers.deadlines import sleepy
+from helpers.widgets.base import Clicks, mark
 
 NAME = "deadline-lab"
 
@@ -70,8 +71,7 @@ class DeadlineLab:
 
     def __init__(self, delay: float = 0.2, deadline: float = 0.5) -> None:
         self.outcomes: list[Outcome] = []
-        # Tasks started by clicks: asyncio keeps only a weak reference to a task.
-        self.pending: set[asyncio.Task[Outcome]] = set()
+        self.pending = Clicks()  # the tasks clicks started (see helpers.widgets.base)
         style = {"description_width": "initial"}
         self.delay = widgets.FloatSlider(value=delay, min=0.0, max=2.0, step=0.05,
                                          description="server's delay (s)", style=style)
@@ -80,18 +80,12 @@ class DeadlineLab:
         self.button = widgets.Button(description="Ask", button_style="primary")
         self.result = widgets.Label(value="(press Ask)")
         self.button.on_click(self._clicked)
-        self.delay.add_class("streams-lab-input")
-        self.deadline.add_class("streams-lab-input")
-        self.button.add_class("streams-lab-go")
-        self.result.add_class("streams-lab-result")
         self.widget = widgets.VBox([self.delay, self.deadline, self.button, self.result])
-        self.widget.add_class("streams-lab-play")
+        mark(self.widget, inputs=[self.delay, self.deadline], go=self.button,
+             result=self.result)
 
     def _clicked(self, _button: widgets.Button) -> None:
-        # A callback cannot await: start the work on the running loop and keep it.
-        task = asyncio.create_task(self.ask(self.delay.value, self.deadline.value))
-        self.pending.add(task)
-        task.add_done_callback(self.pending.discard)
+        self.pending.start(self.ask(self.delay.value, self.deadline.value))
 
     async def ask(self, delay: float, deadline: float) -> Outcome:
         """One request; the outcome is also shown in the widget and kept in ``outcomes``."""

@@ -19,13 +19,12 @@ nbval and a re-opened notebook can see a value; printed text they cannot.
 
 from __future__ import annotations
 
-import asyncio
-
 import ipywidgets as widgets
 
 from helpers.background import ensure
 from helpers.cli import describe
 from helpers.echo import echo_once
+from helpers.widgets.base import Clicks, mark
 
 
 class EchoClientWidget:
@@ -37,9 +36,7 @@ class EchoClientWidget:
             raise TypeError("give a server's name, or host= and port=")
         self.server, self.host, self.port, self.timeout = server, host, port, timeout
         self.lines: list[str] = []
-        # Tasks started by clicks. asyncio keeps only a weak reference to a task:
-        # without this set, a running send could be garbage-collected.
-        self.pending: set[asyncio.Future[str | None]] = set()
+        self.pending = Clicks()  # the tasks clicks started (see helpers.widgets.base)
         self.text = widgets.Text(value="Hello World!", description="Message")
         self.button = widgets.Button(description="Send", button_style="primary")
         self.reply = widgets.Label(value="(no reply yet)")
@@ -51,6 +48,7 @@ class EchoClientWidget:
             widgets.HBox([widgets.Label("Reply:"), self.reply]),
             self.log,
         ])
+        mark(self.widget, inputs=[self.text], go=self.button, result=self.reply)
 
     @property
     def transcript(self) -> str:
@@ -62,10 +60,7 @@ class EchoClientWidget:
         self.log.value = self.transcript
 
     def _clicked(self, _button: widgets.Button) -> None:
-        # A callback cannot await: start the work on the running loop and keep it.
-        future = asyncio.create_task(self.send(self.text.value))
-        self.pending.add(future)
-        future.add_done_callback(self.pending.discard)
+        self.pending.start(self.send(self.text.value))
 
     async def _address(self) -> dict:
         """Where to send now: the named server (running, or started again), or host:port."""

@@ -18,13 +18,13 @@ character is refused with one line, as the script refuses it.
 
 from __future__ import annotations
 
-import asyncio
 import urllib.parse
 
 import ipywidgets as widgets
 
 from helpers.background import ensure
 from helpers.http_headers import FetchError, Response, fetch_headers
+from helpers.widgets.base import Clicks, mark
 
 
 def quote_non_ascii(path: str) -> str:
@@ -38,8 +38,7 @@ class HeadersWidget:
     def __init__(self, servers: dict[str, str], cafile: str | None = None,
                  timeout: float = 2.0) -> None:
         self.servers, self.cafile, self.timeout = servers, cafile, timeout
-        # Tasks started by clicks: asyncio keeps only weak references to tasks.
-        self.pending: set[asyncio.Future[Response | None]] = set()
+        self.pending = Clicks()  # the tasks clicks started (see helpers.widgets.base)
         self.server = widgets.Dropdown(options=list(servers), description="Server")
         self.path = widgets.Text(value="/path/page.html", description="Path")
         self.trust = widgets.Checkbox(value=True, description="trust the local CA")
@@ -49,11 +48,11 @@ class HeadersWidget:
         self.button.on_click(self._clicked)
         self.widget = widgets.VBox([widgets.HBox([self.server, self.path]),
                                     widgets.HBox([self.trust, self.button]), self.result])
+        mark(self.widget, inputs=[self.server, self.path, self.trust], go=self.button,
+             result=self.result)
 
     def _clicked(self, _button) -> None:
-        future = asyncio.create_task(self.fetch())
-        self.pending.add(future)
-        future.add_done_callback(self.pending.discard)
+        self.pending.start(self.fetch())
 
     async def fetch(self) -> Response | None:
         """Fetch the chosen server's path into ``self.result``; None if it failed."""

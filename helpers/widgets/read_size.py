@@ -26,6 +26,7 @@ import ipywidgets as widgets
 from helpers import bench
 from helpers.background import get, serve
 from helpers.cli import describe
+from helpers.widgets.base import Clicks, mark
 
 NAME = "read-size-lab"
 PAYLOAD = 1 << 20
@@ -70,9 +71,11 @@ class Measurement:
     def __str__(self) -> str:
         if self.error is not None:
             return f"✗ {self.error}"
-        line = f"✓ read({self.size}): 1 MiB echoed at {self.rate:,.0f} MB/s"
+        line = f"✓ read({self.size}): 1 MiB echoed at {self.rate or 0:,.0f} MB/s"
         if self.size == SEED:
             return line + " (the seed's own loop)"
+        if not self.rate or not self.seed_rate:  # measure() sets both, or error
+            return line
         return (line + f", {self.rate / self.seed_rate:.0f}× the seed's read(100)"
                 f" ({self.seed_rate:,.0f} MB/s just now)")
 
@@ -82,24 +85,17 @@ class ReadSizeLab:
 
     def __init__(self, size: int = 65536) -> None:
         self.measurements: list[Measurement] = []
-        # Tasks started by clicks: asyncio keeps only a weak reference to a task.
-        self.pending: set[asyncio.Task[Measurement]] = set()
+        self.pending = Clicks()  # the tasks clicks started (see helpers.widgets.base)
         self.payload = bench.payload_of(PAYLOAD)
         self.size = widgets.Dropdown(options=SIZES, value=size, description="read size")
         self.button = widgets.Button(description="Measure", button_style="primary")
         self.result = widgets.Label(value="(press Measure)")
         self.button.on_click(self._clicked)
-        self.size.add_class("streams-lab-input")
-        self.button.add_class("streams-lab-go")
-        self.result.add_class("streams-lab-result")
         self.widget = widgets.VBox([self.size, self.button, self.result])
-        self.widget.add_class("streams-lab-play")
+        mark(self.widget, inputs=[self.size], go=self.button, result=self.result)
 
     def _clicked(self, _button: widgets.Button) -> None:
-        # A callback cannot await: start the work on the running loop and keep it.
-        task = asyncio.create_task(self.measure(self.size.value))
-        self.pending.add(task)
-        task.add_done_callback(self.pending.discard)
+        self.pending.start(self.measure(self.size.value))
 
     async def measure(self, size: int) -> Measurement:
         """Echo 1 MiB reading ``size`` at a time, then with read(100); show and keep it."""

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
+from helpers.widgets.base import Clicks
+
 CALLS = ("read", "readline", "readexactly", "readuntil", "at_eof")
 HINTS = {
     "read": "n (empty or -1: read to EOF)",
@@ -143,7 +145,7 @@ class StreamLab:
             self._loop = None
         self.reader = asyncio.StreamReader(limit=limit, loop=self._loop)
         self._lock = asyncio.Lock()
-        self._tasks: set[asyncio.Future] = set()  # keep references: tasks are weakly held
+        self._tasks = Clicks()  # the tasks clicks started (see helpers.widgets.base)
         self.widget = widgets.VBox([
             widgets.HBox([self.data, self.eof]),
             self.limit,
@@ -196,7 +198,7 @@ class StreamLab:
         except ValueError as exc:
             self.history.append(f"cannot read the bytes: {exc}")
         else:
-            if self.reader._eof:
+            if self.ended:
                 self.history.append("the stream has ended (EOF): start over to feed more")
             else:
                 self.reader.feed_data(data)
@@ -212,13 +214,18 @@ class StreamLab:
     @property
     def buffered(self) -> bytes:
         """What the reader holds now (peeks at a private attribute)."""
-        return bytes(self.reader._buffer)
+        return bytes(self.reader._buffer)  # type: ignore[attr-defined]
+
+    @property
+    def ended(self) -> bool:
+        """Whether EOF was fed (at_eof() is also False while bytes are still buffered)."""
+        return bool(self.reader._eof)  # type: ignore[attr-defined]
 
     @property
     def text(self) -> str:
         """The report the widget shows, as plain text: the last entries, then the state."""
         lines = self.history[-4:]
-        lines.append(f"now: buffered {self.buffered!r}, EOF fed: {self.reader._eof}")
+        lines.append(f"now: buffered {self.buffered!r}, EOF fed: {self.ended}")
         return "\n".join(lines)
 
     def _render(self) -> None:
@@ -229,9 +236,7 @@ class StreamLab:
         self.arg.value = ""
 
     def _spawn(self, coro) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(coro)
 
     # -- one step -----------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from helpers.cli import describe
 from helpers.tls import LocalCA, local_ca
 from helpers.tls_echo import tls_echo_once
 from helpers.tls_server import one_line, plain_text_client, silent_client, untrusting_client
+from helpers.widgets.base import Clicks, mark
 
 NAME = "tls-door"
 HANDSHAKE_TIMEOUT = 0.3  # s: the silent client is dropped after this
@@ -69,24 +70,18 @@ class TLSDoor:
         self.server_ctx = self.ca.server_context()
         self.log: list[str] = []  # the server's lines, one per connection
         self.results: list[str] = []
-        self.pending: set[asyncio.Task[str]] = set()  # asyncio keeps only weak references
+        self.pending = Clicks()  # the tasks clicks started (see helpers.widgets.base)
         self._one_at_a_time = asyncio.Lock()
         self.client = widgets.Dropdown(options=CLIENTS, value=TRUSTING, description="client",
                                        layout=widgets.Layout(width="420px"))
         self.button = widgets.Button(description="Connect", button_style="primary")
         self.result = widgets.Label(value="(pick a client, press Connect)")
         self.button.on_click(self._clicked)
-        self.client.add_class("streams-lab-input")
-        self.button.add_class("streams-lab-go")
-        self.result.add_class("streams-lab-result")
         self.widget = widgets.VBox([self.client, self.button, self.result])
-        self.widget.add_class("streams-lab-play")
+        mark(self.widget, inputs=[self.client], go=self.button, result=self.result)
 
     def _clicked(self, _button: widgets.Button) -> None:
-        # A callback cannot await: start the work on the running loop and keep it.
-        task = asyncio.create_task(self.knock(self.client.value))
-        self.pending.add(task)
-        task.add_done_callback(self.pending.discard)
+        self.pending.start(self.knock(self.client.value))
 
     async def _server(self):
         srv = get(NAME)
