@@ -124,8 +124,8 @@ def update(root: Path, write: bool) -> tuple[list[str], list[str]]:
         if n.path.name == INDEX:
             cell = next((c for c in n.nb.cells
                          if c.cell_type == "markdown" and START in c.source), None)
-            filled = cell and fill(cell.source, table(notebooks, ""))
-            if not filled:
+            filled = fill(cell.source, table(notebooks, "")) if cell is not None else None
+            if cell is None or not filled:
                 problems.append(f"{name}: no index table: put {START} and {END} in a cell")
             elif filled != cell.source:
                 cell.source = filled
