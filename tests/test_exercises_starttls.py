@@ -7,9 +7,11 @@ import logging
 import ssl
 
 from helpers.background import close_quietly
+import pytest
+
 from helpers.exercises.starttls import FORGED, LEFT_OPEN, STUB, check, hint
-from helpers.starttls import read_line, take_buffered
-from tests.exercise_support import not_yet, passes, solution
+from helpers.starttls import BufferToTLSBothEndsLoop, BufferToTLSLoop, read_line, take_buffered
+from tests.exercise_support import judged, not_yet, passes, solution
 
 secure_greeting = solution("09-tls-server", "secure_greeting")
 
@@ -26,6 +28,21 @@ async def upgrade(host, port, ctx, *, server_hostname="same", check_buffer=True)
     await writer.start_tls(ctx, server_hostname=host if server_hostname == "same"
                            else server_hostname)
     return reader, writer
+
+
+def judge_on(loop_factory, fn) -> tuple[bool, str]:
+    """``judge``, on an event loop made by ``loop_factory``."""
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(judged(check, fn))
+
+
+async def reads_what_was_buffered(host, port, ctx):
+    """The usual wrong answer: upgrades without looking at what is already buffered."""
+    reader, writer = await upgrade(host, port, ctx, check_buffer=False)
+    try:
+        return await read_line(reader)
+    finally:
+        await close_quietly(writer)
 
 
 def test_the_reference_solution_passes():
@@ -84,15 +101,36 @@ def test_host_name_check_off_is_not_yet():
 
 
 def test_reading_buffered_plain_text_after_starttls_is_not_yet():
-    async def secure_greeting(host, port, ctx):
-        reader, writer = await upgrade(host, port, ctx, check_buffer=False)
-        try:
-            return await read_line(reader)
-        finally:
-            await close_quietly(writer)
-
-    reason = not_yet(check, secure_greeting)
+    reason = not_yet(check, reads_what_was_buffered)
     assert reason.startswith(f"secure_greeting returned {FORGED!r}, which a man in the middle")
+
+
+@pytest.mark.parametrize("loop_factory", [BufferToTLSLoop, BufferToTLSBothEndsLoop])
+def test_the_reference_solution_passes_whatever_start_tls_does_with_buffered_bytes(
+        loop_factory):
+    """3.13.13+ and 3.14.4+ move a server's buffered bytes into TLS (gh-142352);
+    BufferToTLSLoop plays that here. No release does it on the client's end;
+    BufferToTLSBothEndsLoop plays that too."""
+    ok, line = judge_on(loop_factory, secure_greeting)
+    assert ok, line
+
+
+def test_on_releases_with_gh_142352_reading_the_buffer_is_still_not_yet():
+    """The check's servers never have bytes buffered at their start_tls: same verdict."""
+    ok, line = judge_on(BufferToTLSLoop, reads_what_was_buffered)
+    assert line == "✗ not yet: " + not_yet(check, reads_what_was_buffered)
+
+
+def test_a_client_whose_handshake_fails_on_the_forgery_has_not_refused_it():
+    """Were the client's buffered bytes fed to TLS, the wrong answer would raise SSLError.
+
+    Raising is not refusing: it started the handshake after plain text had arrived.
+    The check sees that through its context (it counts wrap_bio calls), so this answer
+    cannot pass by accident on any release.
+    """
+    ok, line = judge_on(BufferToTLSBothEndsLoop, reads_what_was_buffered)
+    assert line.startswith("✗ not yet: secure_greeting started the TLS handshake although"
+                           " plain text had come right after GO AHEAD (then raised "), line
 
 
 def test_looking_at_the_buffer_before_go_ahead_is_not_yet_and_told_when():

@@ -2,20 +2,50 @@
 
 The injection check is one function: it passes against the fixed server and fails
 against the buggy one (``refuse_plaintext=False``), which the second test proves.
+
+What the buggy server does depends on the release (gh-142352, 3.13.13+ and 3.14.4+: the
+server's ``start_tls()`` feeds buffered bytes to TLS). None of the Pythons installed here
+has that change; ``BufferToTLSLoop`` plays it, and every injection test runs on both
+kinds of loop. ``FIXED`` is what the notebook's table says about the running Python,
+and ``test_this_python_does_what_the_table_says`` holds it to that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import pytest
 
 from helpers.background import close_quietly
-from helpers.starttls import inject_after_starttls, read_line, say, starttls_server, take_buffered
+from helpers.starttls import (
+    BufferToTLSLoop,
+    buffered_bytes_go_to_tls,
+    inject_after_starttls,
+    read_line,
+    say,
+    starttls_server,
+    take_buffered,
+)
 from helpers.tls import LocalCA
 
 CA = LocalCA()
 INJECTED = b"NOTE pay mallory 100\n"
+FIXED = sys.version_info >= (3, 14, 4) or (3, 13, 13) <= sys.version_info < (3, 14)
+LOOPS = pytest.mark.parametrize("loop_factory", [None, BufferToTLSLoop],
+                                ids=["this-python", "gh-142352"])
+
+
+def run(main, loop_factory=None):
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(main())
+
+
+async def until(log: list, timeout: float = 2.0) -> None:
+    """Wait (at most ``timeout`` s) for the handler's first log line."""
+    async with asyncio.timeout(timeout):
+        while not log:
+            await asyncio.sleep(0.01)
 
 
 async def serving(refuse_plaintext: bool, log: list, **kwargs) -> asyncio.Server:
@@ -24,29 +54,75 @@ async def serving(refuse_plaintext: bool, log: list, **kwargs) -> asyncio.Server
     return await asyncio.start_server(handler, "127.0.0.1", 0)
 
 
-def injection_refused(refuse_plaintext: bool) -> None:
+def injection_refused(refuse_plaintext: bool, loop_factory=None) -> None:
     """Assert that injected plain text is refused and never taken for TLS."""
     async def main() -> tuple[list[str], list]:
         log: list = []
         async with await serving(refuse_plaintext, log) as server:
             heard = await inject_after_starttls(*server.sockets[0].getsockname()[:2],
                                                 CA.client_context(), INJECTED)
-            await asyncio.sleep(0.05)  # the handler's last log line
+            await until(log)  # the handler's log line
         return heard, log
 
-    heard, log = asyncio.run(main())
+    heard, log = run(main, loop_factory)
     assert ("pay mallory 100", "over TLS") not in log, log
     assert heard == ["WELCOME say STARTTLS", "ERR plain text after STARTTLS"], heard
-    assert log == [f"refused: {len(INJECTED)} bytes of plain text after STARTTLS"]
+    assert log == [f"refused: {len(INJECTED)} bytes of plain text after STARTTLS"], log
 
 
-def test_the_fixed_server_refuses_injected_plain_text():
-    injection_refused(refuse_plaintext=True)
+@LOOPS
+def test_the_fixed_server_refuses_injected_plain_text(loop_factory):
+    injection_refused(refuse_plaintext=True, loop_factory=loop_factory)
 
 
-def test_the_injection_test_fails_against_the_buggy_server():
-    with pytest.raises(AssertionError, match="pay mallory 100.*over TLS"):
-        injection_refused(refuse_plaintext=False)
+@LOOPS
+def test_the_injection_test_fails_against_the_buggy_server(loop_factory):
+    with pytest.raises(AssertionError):
+        injection_refused(refuse_plaintext=False, loop_factory=loop_factory)
+
+
+def naive(loop_factory) -> tuple[list[str], list]:
+    """What the client heard and the buggy server logged, after the injection."""
+    async def main() -> tuple[list[str], list]:
+        log: list = []
+        async with await serving(False, log) as server:
+            heard = await inject_after_starttls(*server.sockets[0].getsockname()[:2],
+                                                CA.client_context(), INJECTED)
+            await until(log)
+        return heard, log
+
+    return run(main, loop_factory)
+
+
+def assert_fed_to_tls(heard: list[str], log: list) -> None:
+    """gh-142352's outcome: the plain text reached TLS, the handshake failed, both sides."""
+    assert heard[:2] == ["WELCOME say STARTTLS", "GO AHEAD"], heard
+    assert len(heard) == 3 and heard[2].startswith("(handshake failed: "), heard
+    assert log == ["dropped: SSLError"], log
+
+
+def assert_kept_in_buffer(heard: list[str], log: list) -> None:
+    """The older outcome: the injected note was read as if it had come over TLS."""
+    assert heard == ["WELCOME say STARTTLS", "GO AHEAD", "SECURE hello over TLS", "OK", "BYE"]
+    assert log == [("pay mallory 100", "over TLS")], log
+
+
+def test_with_gh_142352_the_buggy_server_feeds_the_plain_text_to_tls():
+    assert_fed_to_tls(*naive(BufferToTLSLoop))
+
+
+def test_this_python_does_what_the_table_says():
+    """3.13.13+ and 3.14.4+ feed the bytes to TLS; 3.11, 3.12 and older 3.13/3.14 keep them."""
+    heard, log = naive(None)
+    (assert_fed_to_tls if FIXED else assert_kept_in_buffer)(heard, log)
+
+
+@LOOPS
+def test_the_probe_tells_which_case_applies(loop_factory):
+    async def main() -> bool:
+        return await buffered_bytes_go_to_tls(CA.server_context(), CA.client_context())
+
+    assert run(main, loop_factory) is (FIXED or loop_factory is BufferToTLSLoop)
 
 
 def test_an_honest_client_upgrades_and_its_notes_arrive_over_tls():
@@ -87,7 +163,7 @@ def test_a_client_that_never_starts_the_handshake_is_dropped():
             async with asyncio.timeout(2):
                 assert await reader.read() == b""  # then silence: dropped
             await close_quietly(writer)
-            await asyncio.sleep(0.05)
+            await until(log)
         return log
 
     assert asyncio.run(main()) == ["dropped: ConnectionAbortedError"]
