@@ -6,9 +6,9 @@ import asyncio
 import logging
 import ssl
 
-from helpers.background import close_quietly
 import pytest
 
+from helpers.background import close_quietly
 from helpers.exercises.starttls import FORGED, LEFT_OPEN, STUB, check, hint
 from helpers.starttls import BufferToTLSBothEndsLoop, BufferToTLSLoop, read_line, take_buffered
 from tests.exercise_support import judged, not_yet, passes, solution
