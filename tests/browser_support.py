@@ -226,3 +226,20 @@ def _pids_mentioning(text: str) -> list[int]:
             if text.encode() in Path(cmdline).read_bytes():
                 found.append(int(cmdline.split("/")[2]))
     return [pid for pid in found if pid != os.getpid()]
+
+
+def page_scripts(path: Path) -> dict[str, str]:
+    """The JavaScript functions in ``path``, by name: each section starts ``//# NAME``.
+
+    A section's leading ``//`` comments say what it does; they are dropped, so that what
+    ``page.evaluate`` gets is the function itself.
+    """
+    scripts: dict[str, str] = {}
+    name = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("//# "):
+            name = line[4:].strip()
+            scripts[name] = ""
+        elif name is not None and (scripts[name] or not line.startswith("//")):
+            scripts[name] += line + "\n"
+    return {key: value.strip() for key, value in scripts.items()}

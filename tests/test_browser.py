@@ -32,7 +32,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM_ARGS, JupyterLab, find_chromium, missing_browser_reason
+from tests.browser_support import (
+    CHROMIUM_ARGS,
+    JupyterLab,
+    find_chromium,
+    missing_browser_reason,
+    page_scripts,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = Path(os.environ.get("STREAMS_LAB_NOTEBOOKS") or REPO / "notebooks").resolve()
@@ -103,154 +109,8 @@ PLAYS = {
 # After the first play: re-run the cell that starts the server (Play.rerun, where there is
 # one) and play with the same widget, then Run All a second time and play again.
 
-# --- JavaScript run in the page; `window.jupyterapp` exists thanks to
-# --LabApp.expose_app_in_browser. The notebook under test is window.__streamsLab.panel.
-
-OPEN = """async (path) => {
-  const app = window.jupyterapp;
-  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
-  window.__streamsLab = {panel, sent: 0, replied: 0, kernel: null, watching: false};
-  await panel.context.ready;
-  await panel.sessionContext.ready;
-  app.shell.activateById(panel.id);
-  return panel.id;
-}"""
-
-KERNEL_IDLE = """() => {
-  const kernel = window.__streamsLab.panel.sessionContext.session?.kernel;
-  return !!kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected';
-}"""
-
-# Count execute requests going out and replies coming back on this kernel, so that
-# "finished" cannot be mistaken for "not started yet". Called again, it starts counting anew.
-WATCH_KERNEL = """() => {
-  const state = window.__streamsLab;
-  const kernel = state.panel.sessionContext.session.kernel;
-  state.sent = 0;
-  state.replied = 0;
-  if (!state.watching) {
-    state.watching = true;
-    state.kernel = kernel;
-    kernel.anyMessage.connect((_, {msg, direction}) => {
-      if (direction === 'send' && msg.header.msg_type === 'execute_request') state.sent++;
-      if (direction === 'recv' && msg.header.msg_type === 'execute_reply') state.replied++;
-    });
-  }
-  const cells = state.panel.content.model.cells;
-  let runnable = 0;
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells.get(i);
-    if (cell.type === 'code' && cell.sharedModel.getSource().trim()) runnable++;
-  }
-  return runnable;
-}"""
-
-FINISHED = """(runnable) => {
-  const state = window.__streamsLab;
-  const cells = state.panel.content.model.cells;
-  for (let i = 0; i < cells.length; i++) {
-    if (cells.get(i).type === 'code' && cells.get(i).executionState === 'running') return false;
-  }
-  const kernel = state.panel.sessionContext.session?.kernel;
-  return state.sent >= runnable && state.replied >= state.sent
-    && kernel === state.kernel && kernel.status === 'idle';
-}"""
-
-PROGRESS = """() => {
-  const state = window.__streamsLab;
-  const cells = state.panel.content.model.cells;
-  const running = [];
-  for (let i = 0; i < cells.length; i++) {
-    if (cells.get(i).type === 'code' && cells.get(i).executionState === 'running') running.push(i);
-  }
-  const kernel = state.panel.sessionContext.session?.kernel;
-  return {sent: state.sent, replied: state.replied, running,
-          kernel: kernel ? kernel.status : 'no kernel'};
-}"""
-
-CELLS = """() => {
-  const cells = window.__streamsLab.panel.content.model.cells;
-  const out = [];
-  for (let i = 0; i < cells.length; i++) out.push(cells.get(i).toJSON());
-  return out;
-}"""
-
-# For each widget output (cell index, output index): what the page shows there.
-WIDGET_VIEWS = """(where) => {
-  const cells = window.__streamsLab.panel.content.widgets;
-  return where.map(([c, o]) => {
-    const area = cells[c].node.querySelector('.jp-Cell-outputArea');
-    const child = area ? area.querySelectorAll(':scope > .jp-OutputArea-child')[o] : null;
-    const output = child ? child.querySelector('.jp-OutputArea-output') : null;
-    if (!output) return {rendered: false, text: '(no output element)'};
-    const view = [...output.querySelectorAll(':scope > .jupyter-widgets')]
-      .find(e => [...e.classList].some(k => k.startsWith('widget-')));
-    const text = output.innerText.trim().slice(0, 200);
-    return {rendered: !!view && !/Error displaying widget|Loading widget/.test(text), text};
-  });
-}"""
-
-MERMAID = """() => {
-  const root = window.__streamsLab.panel.content.node;
-  const all = [...root.querySelectorAll('.jp-RenderedMermaid')];
-  const failed = all.filter(e => e.classList.contains('jp-mod-warning'));
-  const drawn = all.filter(e => !e.classList.contains('jp-mod-warning')
-                                && e.querySelector('img, svg'));
-  // a failed diagram shows its source; mermaid's message is in the folded part
-  const message = e => (e.querySelector('details > pre') || e).textContent.trim().slice(0, 300);
-  return {drawn: drawn.length, errors: failed.map(message)};
-}"""
-
-# Mark the output area of the cell with this id, so that locators can find the widget in it.
-MARK_WIDGET = """(id) => {
-  const root = window.__streamsLab.panel.content.node;
-  root.querySelectorAll('[data-streams-lab-play]')
-    .forEach(e => e.removeAttribute('data-streams-lab-play'));
-  const cell = window.__streamsLab.panel.content.widgets.find(c => c.model.id === id);
-  const area = cell ? cell.node.querySelector('.jp-Cell-outputArea') : null;
-  if (!area) return false;
-  area.setAttribute('data-streams-lab-play', '1');
-  area.scrollIntoView();
-  return true;
-}"""
-
-# Run one cell, as Shift-Enter would (without moving on), found by its id.
-RUN_CELL = """async (id) => {
-  const notebook = window.__streamsLab.panel.content;
-  const index = notebook.widgets.findIndex(c => c.model.id === id);
-  if (index < 0) throw new Error('no cell ' + id);
-  notebook.activeCellIndex = index;
-  notebook.deselectAll();
-  await window.jupyterapp.commands.execute('notebook:run-cell');
-}"""
-
-# What the marked widget shows: its text, plus the values of its boxes (a Textarea's
-# value is not in innerText).
-WIDGET_TEXT = """() => {
-  const area = window.__streamsLab.panel.content.node.querySelector('[data-streams-lab-play]');
-  if (!area) return '(the widget is gone)';
-  const values = [...area.querySelectorAll('input[type=text], textarea')].map(e => e.value);
-  return [area.innerText, ...values].join('\\n');
-}"""
-
-# The notebook's full height; scrolled to the top so the screenshot starts at the title.
-NOTEBOOK_HEIGHT = """() => {
-  const panel = window.__streamsLab.panel;
-  const node = panel.content.node;
-  const scroller = node.querySelector('.jp-WindowedPanel-outer') || node;
-  scroller.scrollTop = 0;
-  return scroller.scrollHeight;
-}"""
-
-CLOSE = """async () => {
-  const state = window.__streamsLab;
-  if (!state) return;
-  window.__streamsLab = null;
-  try { await state.panel.sessionContext.shutdown(); } finally {
-    state.panel.context.model.dirty = false;  // Run All made it dirty; discard, never save
-    state.panel.dispose();
-  }
-}"""
+# The JavaScript the test runs in the page: one function per section of browser_lab.js.
+JS = page_scripts(Path(__file__).with_name("browser_lab.js"))
 
 
 @pytest.fixture(scope="module")
@@ -306,16 +166,16 @@ def test_run_all_in_browser(lab_page, name):
     clock = Stopwatch()
     finished = False
     try:
-        page.evaluate(OPEN, name)
+        page.evaluate(JS["OPEN"], name)
         clock.lap("open")
         wait_for_kernel(page, name)
         clock.lap("kernel")
-        runnable = page.evaluate(WATCH_KERNEL)
+        runnable = page.evaluate(JS["WATCH_KERNEL"])
         if runnable:
             run_all_from_menu(page)
             wait_until_finished(page, runnable, name)
         clock.lap("run all")
-        cells = page.evaluate(CELLS)
+        cells = page.evaluate(JS["CELLS"])
         problems = check_cells(cells)
         problems += check_widgets(page, cells)
         problems += check_mermaid(page, cells)
@@ -325,21 +185,21 @@ def test_run_all_in_browser(lab_page, name):
             clock.lap("play")
             spec = PLAYS[name]
             if spec.rerun and not problems:
-                ran_before = execution_count(page.evaluate(CELLS), spec.rerun)
-                page.evaluate(WATCH_KERNEL)  # count anew, before the run
-                page.evaluate(RUN_CELL, spec.rerun)
+                ran_before = execution_count(page.evaluate(JS["CELLS"]), spec.rerun)
+                page.evaluate(JS["WATCH_KERNEL"])  # count anew, before the run
+                page.evaluate(JS["RUN_CELL"], spec.rerun)
                 wait_until_finished(page, 1, name)
-                cells = page.evaluate(CELLS)
+                cells = page.evaluate(JS["CELLS"])
                 problems += check_cells(cells)
                 assert execution_count(cells, spec.rerun) > ran_before, "the cell did not run"
                 problems += play(page, spec, "after re-running the cell that starts the server",
                                  again=True)
                 clock.lap("re-run a cell and play again")
             if not problems:
-                runnable = page.evaluate(WATCH_KERNEL)  # count anew, before the click
+                runnable = page.evaluate(JS["WATCH_KERNEL"])  # count anew, before the click
                 run_all_from_menu(page)
                 wait_until_finished(page, runnable, name)
-                problems += check_cells(page.evaluate(CELLS))
+                problems += check_cells(page.evaluate(JS["CELLS"]))
                 problems += play(page, PLAYS[name], "after Run All twice", again=True)
                 clock.lap("run all and play again")
         finished = True
@@ -363,7 +223,7 @@ def close_notebook(page) -> str | None:
     """Shut the kernel down and close without saving; an error is returned, never raised
     (raising here would hide the failure that brought us here)."""
     try:
-        page.evaluate(CLOSE)
+        page.evaluate(JS["CLOSE"])
     except Exception as e:
         return str(e)[:300]
     return None
@@ -380,7 +240,7 @@ def wait_for_kernel(page, name: str, timeout: float = 60) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function(KERNEL_IDLE, timeout=timeout * 1000, polling=200)
+        page.wait_for_function(JS["KERNEL_IDLE"], timeout=timeout * 1000, polling=200)
         return
     except PlaywrightTimeout:
         pass
@@ -393,12 +253,13 @@ def wait_until_finished(page, runnable: int, name: str) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function(FINISHED, arg=runnable, timeout=RUN_TIMEOUT * 1000, polling=200)
+        page.wait_for_function(JS["FINISHED"], arg=runnable, timeout=RUN_TIMEOUT * 1000,
+                               polling=200)
         finished = True
     except PlaywrightTimeout:
         finished = False
     if not finished:
-        progress = page.evaluate(PROGRESS)
+        progress = page.evaluate(JS["PROGRESS"])
         pytest.fail(
             f"{name}: Run All did not finish in {RUN_TIMEOUT:.0f} s: cells still running "
             f"(index from 0): {progress['running']}; {progress['sent']} cells sent, "
@@ -467,7 +328,7 @@ def check_widgets(page, cells: list[dict], timeout: float = 15) -> list[str]:
         return []
     deadline = time.monotonic() + timeout
     while True:  # widget views render asynchronously
-        views = page.evaluate(WIDGET_VIEWS, where)
+        views = page.evaluate(JS["WIDGET_VIEWS"], where)
         if all(v["rendered"] for v in views) or time.monotonic() > deadline:
             break
         time.sleep(0.25)
@@ -481,7 +342,7 @@ def check_widgets(page, cells: list[dict], timeout: float = 15) -> list[str]:
 def play(page, spec: Play, when: str, again: bool = False, timeout: float = 20) -> list[str]:
     """Type, choose, press the main button, and wait for the widget to show a success."""
     typed = spec.typed_again if again and spec.typed else spec.typed
-    if not page.evaluate(MARK_WIDGET, spec.cell):
+    if not page.evaluate(JS["MARK_WIDGET"], spec.cell):
         return [f"{when}: no cell {spec.cell} with an output to play with"]
     widget = page.locator("[data-streams-lab-play] .jupyter-widgets").first
     if again and spec.other:  # the same click would show the same text: show another first
@@ -499,11 +360,11 @@ def press(page, widget, spec: Play, when: str, typed: str | None, choose: str | 
     if choose is not None:
         widget.locator("select").first.select_option(choose)
     page.wait_for_timeout(200)  # let the new values reach the kernel before the click
-    before = page.evaluate(WIDGET_TEXT)  # what the saved run left there may match already
+    before = page.evaluate(JS["WIDGET_TEXT"])  # what the saved run left there may match already
     widget.locator("button", has_text=re.compile(f"^{re.escape(spec.button)}$")).first.click()
     deadline = time.monotonic() + timeout
     while True:
-        shown = page.evaluate(WIDGET_TEXT)
+        shown = page.evaluate(JS["WIDGET_TEXT"])
         if shown != before and re.search(expect, shown, re.MULTILINE):
             return []
         if time.monotonic() > deadline:
@@ -524,7 +385,7 @@ def check_mermaid(page, cells: list[dict], timeout: float = 15) -> list[str]:
     )
     deadline = time.monotonic() + timeout
     while True:  # Mermaid loads lazily and draws asynchronously
-        seen = page.evaluate(MERMAID)
+        seen = page.evaluate(JS["MERMAID"])
         if seen["drawn"] + len(seen["errors"]) >= expected or time.monotonic() > deadline:
             break
         time.sleep(0.25)
@@ -538,11 +399,11 @@ def screenshot(page, name: str) -> None:
     """The whole notebook: grow the window to the notebook's height, then shoot."""
     try:
         if page.evaluate("!!window.__streamsLab"):
-            height = page.evaluate(NOTEBOOK_HEIGHT)
+            height = page.evaluate(JS["NOTEBOOK_HEIGHT"])
             page.set_viewport_size({"width": VIEWPORT["width"],
                                     "height": max(VIEWPORT["height"], min(height + 150, 16_000))})
             page.wait_for_timeout(300)  # let JupyterLab lay out the taller window
-            page.evaluate(NOTEBOOK_HEIGHT)
+            page.evaluate(JS["NOTEBOOK_HEIGHT"])
         page.screenshot(path=ARTIFACTS / f"{Path(name).stem}.png")
     except Exception as e:  # a screenshot must never hide the real failure
         (ARTIFACTS / f"{Path(name).stem}.screenshot-error.txt").write_text(str(e) + "\n")

@@ -35,7 +35,9 @@ def test_after_the_server_was_stopped_a_send_starts_it_and_everyone_joins_again(
         try:
             await room["alice"].send("first")
             await stop_all()  # the notebook's clean-up cell
-            await asyncio.sleep(0.05)
+            async with asyncio.timeout(10):  # each window sees its connection end
+                await asyncio.gather(*(w.listening for w in room.windows.values()
+                                       if w.listening is not None), return_exceptions=True)
             assert await room["bob"].send("again") == "✓ delivered to alice, carol"
             assert "bob: again" in room["alice"].lines
         finally:

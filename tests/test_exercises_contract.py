@@ -105,12 +105,13 @@ def test_the_deadline_is_could_not_check():
 
 def started(outcome):
     """A check body that starts a server, a task and a directory, then ends with ``outcome``."""
-    seen = {}
+    seen = {"ready": asyncio.Event()}
 
     async def body(trial, fn):
         seen["server"] = await trial.serve("_contract_server", handle_echo)
         seen["task"] = trial.task(asyncio.Event().wait())
         seen["dir"] = trial.temp_dir()
+        seen["ready"].set()  # everything started
         return await outcome()
 
     return body, seen
@@ -138,8 +139,8 @@ def test_a_cancelled_check_stops_everything_and_stays_cancelled(capsys):
 
     async def main():
         task = asyncio.create_task(exercise(body)(double))
-        while "dir" not in seen:  # everything started
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):
+            await seen["ready"].wait()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

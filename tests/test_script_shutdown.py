@@ -194,15 +194,19 @@ def test_client_script_stops_quietly_on_ctrl_c(python):
 
 
 def test_shutdown_cancels_a_handler_that_waits_for_something_else():
+    entered = asyncio.Event()
+
     async def deaf(reader, writer):
+        entered.set()
         await asyncio.Event().wait()  # never reads: dropping the client does not end it
 
     async def main() -> float:
         connections = Connections(deaf)
         server = await asyncio.start_server(connections.connected, "127.0.0.1", 0)
         _, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
-        while not connections.open:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):
+            await entered.wait()
+        assert connections.open
         started = asyncio.get_running_loop().time()
         await shut_down(server, connections, grace=0.2)
         writer.close()
