@@ -361,7 +361,15 @@ def press(page, widget, spec: Play, when: str, typed: str | None, choose: str | 
         widget.locator("select").first.select_option(choose)
     page.wait_for_timeout(200)  # let the new values reach the kernel before the click
     before = page.evaluate(JS["WIDGET_TEXT"])  # what the saved run left there may match already
-    widget.locator("button", has_text=re.compile(f"^{re.escape(spec.button)}$")).first.click()
+    # The suite's widgets mark their main button (helpers.widgets.base.mark); the ones a
+    # notebook builds in its own cells are found by the button's label.
+    button = widget.locator("button.streams-lab-go")
+    if not button.count():
+        button = widget.locator("button", has_text=re.compile(f"^{re.escape(spec.button)}$"))
+    elif button.first.inner_text().strip() != spec.button:
+        return [f"{when}: the widget's main button says {button.first.inner_text()!r},"
+                f" not {spec.button!r}"]
+    button.first.click()
     deadline = time.monotonic() + timeout
     while True:
         shown = page.evaluate(JS["WIDGET_TEXT"])
