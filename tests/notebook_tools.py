@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import KernelManager
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 NOTEBOOK_DIR = ROOT / "notebooks"
 RAISES_TAGS = {"raises-exception", "nbval-raises-exception"}
 

@@ -10,9 +10,8 @@ import subprocess
 import sys
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent  # not from notebook_tools: jupyter_client is slow
+from tests.support import ROOT
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDEVMODE": ""}
 

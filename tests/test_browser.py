@@ -39,8 +39,9 @@ from tests.browser_support import (
     missing_browser_reason,
     page_scripts,
 )
+from tests.support import ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = ROOT
 NOTEBOOKS = Path(os.environ.get("STREAMS_LAB_NOTEBOOKS") or REPO / "notebooks").resolve()
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 RUN_TIMEOUT = float(os.environ.get("STREAMS_LAB_BROWSER_TIMEOUT", "60"))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 LEARNER = ROOT / "requirements.txt"
 TESTS = ROOT / "requirements-test.txt"
 README = ROOT / "README.md"
