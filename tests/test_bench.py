@@ -1,6 +1,7 @@
 """helpers.bench on small sizes: each part moves exactly the bytes it claims, the report's
-ratios come from the same run, and --json has its promised shape. No timing is asserted:
-figures on a shared machine say nothing reliable; only counts and arithmetic are checked.
+ratios come from the same run, the pause counts are what a StreamReader really did, and
+--json has its promised shape. No timing is asserted: figures on a shared machine say
+nothing reliable; only counts and arithmetic are checked.
 """
 
 from __future__ import annotations
@@ -34,6 +35,70 @@ def test_each_echo_variant_echoes_exactly_the_payload(ports, variant):
     seconds, received = bench.echo_throughput(ports[variant], bench.payload_of(ODD),
                                               verify=True)
     assert received == ODD and seconds > 0
+
+
+@pytest.mark.parametrize("variant", sorted({v for _, loop, v, _, _ in bench.LIMIT_SWEEP
+                                            if loop == "asyncio"}))
+def test_each_limit_variant_echoes_exactly_the_payload_and_counts_it(ports, variant):
+    before = ports.pause_counts()[variant]
+    seconds, received = bench.echo_throughput(ports[variant], bench.payload_of(ODD),
+                                              verify=True)
+    count = ports.pause_counts()[variant].since(before)
+    assert received == ODD and seconds > 0
+    assert count.received == ODD  # every byte went through the counting reader, once
+    assert count.feeds >= 1
+
+
+def test_the_default_limit_pauses_more_per_mib_than_a_1_mib_limit(ports):
+    """A count, not a time: above 2 x limit a reader pauses its transport; 64 KiB is small."""
+    payload = bench.payload_of(4 * bench.MiB)
+    per_mib = {}
+    for limit in (bench.DEFAULT_LIMIT, bench.MiB):
+        name = bench.variant(limit, 64 * 1024)
+        before = ports.pause_counts()[name]
+        _, received = bench.echo_throughput(ports[name], payload)
+        count = ports.pause_counts()[name].since(before)
+        assert received == count.received == len(payload)
+        assert abs(count.pauses - count.resumes) <= 1  # each pause is resumed (bar the last)
+        assert count.peak <= bench.buffer_bound(limit)  # never more than 2 x limit + a receive
+        per_mib[limit] = count.pauses / 4
+    assert per_mib[bench.DEFAULT_LIMIT] > per_mib[bench.MiB], per_mib
+
+
+def test_a_counting_reader_counts_the_pause_and_resume_it_makes():
+    """The rule, on one connection: more than 2 x limit buffered pauses; limit or less resumes."""
+    async def main():
+        count = bench.PauseCount()
+        got = asyncio.Queue()
+        go = asyncio.Event()
+
+        async def handler(reader, writer):
+            await go.wait()  # read nothing until told: the buffer fills past 2 x limit
+            while data := await reader.read(1024):
+                await got.put(len(data))
+            writer.close()
+
+        server = await bench.start_counting_server(handler, "127.0.0.1", 0, limit=1024,
+                                                   count=count)
+        async with server:
+            reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+            writer.write(b"x" * 10_000)
+            await writer.drain()
+            async with asyncio.timeout(10):
+                while count.pauses == 0:  # the reader paused its transport
+                    await asyncio.sleep(0.01)
+                assert count.resumes == 0 and 2048 < count.peak <= bench.buffer_bound(1024)
+                go.set()
+                writer.write_eof()
+                total = 0
+                while total < 10_000:
+                    total += await got.get()
+            writer.close()
+        return count
+
+    count = asyncio.run(main())
+    assert count.pauses >= 1 and count.resumes >= count.pauses - 1
+    assert count.received == 10_000
 
 
 def test_verify_notices_an_echo_that_loses_or_changes_bytes():
@@ -104,7 +169,17 @@ def test_a_small_run_reports_every_group_with_ratios_from_that_run():
     size = bench.Size("test", 64 * 1024, 1, 20, 2, 40, (1, 4))
     report = bench.run(size, use_uvloop=False)
     groups = {r.group for r in report.results}
-    assert groups == {"throughput", "ceiling", "latency", "nagle", "scaling"}
+    assert groups == {"throughput", "limit", "ceiling", "latency", "nagle", "scaling"}
+    sweep = report.group("limit")
+    assert [(r.limit, r.read_size) for r in sweep] == [
+        (limit, read) for limit in bench.LIMITS for read in bench.READ_SIZES]
+    for r in sweep:
+        assert r.baseline == "blocking sockets, a thread each"  # the same run's baseline
+        assert r.pauses_per_mib is not None and r.pauses_per_mib >= 0
+        assert r.buffer_bound == 2 * r.limit + 256 * 1024
+        assert f"limit {bench.size_name(r.limit)}" in r.name
+        assert f"read({bench.size_name(r.read_size)})" in r.name
+    assert report.best().name.startswith("Streams, limit")
     for r in report.results:
         base = report.get(r.baseline)
         assert r.ratio == pytest.approx(r.value / base.value), r.name
@@ -113,6 +188,8 @@ def test_a_small_run_reports_every_group_with_ratios_from_that_run():
     assert len(report.samples["Streams"]) == 20
     text = "\n".join(report.lines())
     assert "uvloop: left out (--no-uvloop)" in text
+    assert "limit   1 MiB: at most 2,304 KiB per connection; 1,000 connections: 2,250 MiB" in text
+    assert "pauses/MiB, peak" in text
 
 
 def test_the_report_says_when_uvloop_is_absent():
@@ -132,9 +209,16 @@ def test_json_is_a_list_of_name_value_unit_ratio_objects():
         assert isinstance(row["name"], str) and isinstance(row["value"], float)
         assert row["unit"] in {"MB/s", "µs", "rt/s"}
         assert isinstance(row["ratio"], float)
+        if row["group"] == "limit":
+            assert isinstance(row["pauses_per_mib"], float)
+            assert isinstance(row["peak_buffer"], int)
+            assert row["buffer_bound"] == 2 * row["limit"] + 256 * 1024
     names = [row["name"] for row in rows]
     assert len(names) == len(set(names))
     assert "Streams, read(100) (the seed's)" in names
+    assert "Streams, read(64 KiB)" in names  # the default row, kept
+    assert "Streams, limit 64 KiB (default), read(64 KiB)" in names
+    assert "Streams, limit 1 MiB, read(256 KiB)" in names
     assert {"1 client", "10 clients", "100 clients"} <= set(names)
 
 
@@ -142,11 +226,15 @@ def test_json_is_a_list_of_name_value_unit_ratio_objects():
 def test_uvloop_variants_echo_exactly_the_payload_too():
     with bench.servers("uvloop") as found:
         assert "threads" not in found  # the blocking baseline runs once, on asyncio's side
-        for _, loop, variant in bench.THROUGHPUT:
-            if loop == "uvloop":
-                _, received = bench.echo_throughput(found[variant], bench.payload_of(ODD),
-                                                    verify=True)
-                assert received == ODD, variant
+        variants = ([v for _, loop, v in bench.THROUGHPUT if loop == "uvloop"]
+                    + [v for _, loop, v, _, _ in bench.LIMIT_SWEEP if loop == "uvloop"])
+        for variant in variants:
+            before = found.pause_counts().get(variant, bench.PauseCount())
+            _, received = bench.echo_throughput(found[variant], bench.payload_of(ODD),
+                                                verify=True)
+            assert received == ODD, variant
+            if variant in found.pause_counts():  # uvloop's transports are counted too
+                assert found.pause_counts()[variant].since(before).received == ODD
         assert len(bench.round_trips(found["streams reply"], 10)) == 10
 
 
@@ -179,7 +267,8 @@ def test_the_plots_draw_a_small_report():
 
     size = bench.Size("test", 32 * 1024, 1, 10, 2, 20, (1, 3))
     report = bench.run(size, use_uvloop=False)
-    for plot in (bench.plot_throughput, bench.plot_latency, bench.plot_scaling):
+    for plot in (bench.plot_throughput, bench.plot_latency, bench.plot_scaling,
+                 bench.plot_limits):
         fig = plot(report)
         assert fig.axes and fig.axes[0].has_data(), plot.__name__
         plt.close(fig)
