@@ -22,7 +22,7 @@ CI = ROOT / ".ci" / "run"
 BINDER = ROOT / "binder"
 
 # Only the test run needs these; a learner's venv (and Binder's image) must not carry them.
-TEST_ONLY = {"playwright", "hypothesis", "ruff", "pytest-xdist"}
+TEST_ONLY = {"playwright", "hypothesis", "ruff", "pytest-xdist", "mypy", "pytest-timeout"}
 # What the notebooks, their widgets and plot, local TLS and `pytest --nbval notebooks/` need.
 LEARNER_NEEDS = {"jupyterlab", "ipykernel", "ipywidgets", "nest-asyncio2", "matplotlib",
                  "trustme", "pytest", "nbval"}
