@@ -9,18 +9,24 @@ saying what the *client* saw. The server side is what the notebook looks at:
     await silent_client(host, port)             # connects and never says hello
     async with stubborn_peer(host, port, ctx):  # never answers the server's goodbye
         ...
+    await chatty_peer(host, port, ctx)          # keeps writing after the server's goodbye
+    await chatty_peer(host, port, ctx, polite=True)  # stops writing, reads to the end
 
 ``one_line(context)`` puts what asyncio hands to the loop's exception handler into one
-line; ``ErrorLog`` is such a handler, collecting those lines in a list.
+line; ``ErrorLog`` is such a handler, collecting those lines in a list. ``as_printed(exc)``
+is an exception as Python prints its last line (``ssl.SSLError: [SSL: ...] ...``), without
+the ``(_ssl.c:NNNN)`` that changes from one Python build to the next.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import ssl
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -37,6 +43,15 @@ def one_line(context: dict[str, Any]) -> str:
     if isinstance(exc, ssl.SSLError) and exc.reason:
         return f"{line} ({exc.reason})"  # the same on every Python (the text is not)
     return f"{line} ({exc})" if str(exc) else line
+
+
+def as_printed(exc: BaseException) -> str:
+    """``exc`` as the last line of its traceback, minus the C source line of ``_ssl.c``."""
+    kind = type(exc)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__}.{kind.__qualname__}"
+    text = re.sub(r" \(_ssl\.c:\d+\)", "", str(exc))
+    return f"{name}: {text}" if text else name
 
 
 class ErrorLog:
@@ -162,3 +177,34 @@ async def stubborn_peer(host: str, port: int, ctx: ssl.SSLContext,
         release.set()
         with contextlib.suppress(OSError):
             await thread
+
+
+async def chatty_peer(host: str, port: int, ctx: ssl.SSLContext, *, polite: bool = False,
+                      message: bytes = b"hello", timeout: float = 5.0) -> str:
+    """A TLS client that sends ``message``, then more, until the connection breaks.
+
+    It never reads, so it never sees the server's goodbye (``close_notify``) and goes on
+    writing after it: the server's ``wait_closed()`` then raises ``ssl.SSLError``
+    (APPLICATION_DATA_AFTER_CLOSE_NOTIFY). ``polite=True`` sends ``message`` only, then
+    reads until the server's goodbye, and says its own. A blocking ``ssl`` socket in a
+    thread (an asyncio client would read, and answer the goodbye by itself). Returns one
+    line: what the client saw.
+    """
+    def peer() -> str:
+        with socket.create_connection((host, port), timeout=timeout) as raw, \
+                ctx.wrap_socket(raw, server_hostname=host) as tls:
+            tls.sendall(message)
+            if polite:
+                got = b""
+                while chunk := tls.recv(4096):  # b"" at the server's close_notify
+                    got += chunk
+                tls.unwrap()  # our own close_notify
+                return f"client: read {len(got)} bytes, then the server's goodbye"
+            try:
+                while True:
+                    tls.sendall(b"more " * 200)
+                    time.sleep(0.001)
+            except OSError:  # the server gave up on us (which error depends on timing)
+                return "client: writing failed, the server hung up"
+
+    return await asyncio.to_thread(peer)

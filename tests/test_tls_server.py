@@ -18,6 +18,8 @@ from helpers.tls import LocalCA
 from helpers.tls_echo import tls_echo_once
 from helpers.tls_server import (
     ErrorLog,
+    as_printed,
+    chatty_peer,
     one_line,
     plain_text_client,
     silent_client,
@@ -279,3 +281,73 @@ def test_a_connection_aborted_during_start_tls_breaks_the_writer_but_a_cancel_do
 
     assert asyncio.run(main("abort")) == ("AttributeError", True)
     assert asyncio.run(main("cancel")) == ("CancelledError", False)
+
+
+def test_as_printed_is_the_traceback_s_last_line_without_the_c_source_line():
+    err = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)")
+    assert as_printed(err) == "ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number"
+    assert as_printed(ConnectionResetError()) == "ConnectionResetError"
+    assert as_printed(TimeoutError("SSL shutdown timed out")) == \
+        "TimeoutError: SSL shutdown timed out"
+
+
+@pytest.mark.parametrize("polite", [False, True], ids=["chatty", "polite"])
+def test_a_peer_that_writes_after_our_goodbye_makes_wait_closed_raise(polite):
+    """The close error of notebook 09: APPLICATION_DATA_AFTER_CLOSE_NOTIFY, and its cure."""
+    async def main() -> tuple[str, str]:
+        outcome: asyncio.Queue = asyncio.Queue()
+
+        async def read_one_and_close(reader, writer):
+            await reader.readexactly(5)
+            writer.close()
+            try:
+                await writer.wait_closed()
+                await outcome.put("closed")
+            except ssl.SSLError as exc:
+                await outcome.put(as_printed(exc))
+
+        server = await asyncio.start_server(read_one_and_close, "127.0.0.1", 0,
+                                            ssl=CA.server_context())
+        async with server:
+            said = await chatty_peer("127.0.0.1", server.sockets[0].getsockname()[1],
+                                     CA.client_context(), polite=polite)
+            return said, await asyncio.wait_for(outcome.get(), 5)
+
+    said, closed = asyncio.run(main())
+    if polite:
+        assert (said, closed) == ("client: read 0 bytes, then the server's goodbye", "closed")
+    else:
+        assert said == "client: writing failed, the server hung up"
+        assert closed == ("ssl.SSLError: [SSL: APPLICATION_DATA_AFTER_CLOSE_NOTIFY]"
+                          " application data after close notify")
+
+
+def test_certificate_errors_say_which_check_failed():
+    """The three SSLCertVerificationError texts notebook 09 indexes."""
+    async def refused(port: int, **kwargs) -> str:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                          ssl=CA.client_context(), **kwargs)
+        except ssl.SSLCertVerificationError as exc:
+            return as_printed(exc)
+        await close_quietly(writer)
+        return "connected"
+
+    async def main() -> list[str]:
+        stranger = await asyncio.start_server(handle_echo, "127.0.0.1", 0,
+                                              ssl=LocalCA("Mallory").server_context())
+        elsewhere = await asyncio.start_server(handle_echo, "127.0.0.1", 0,
+                                               ssl=CA.server_context("elsewhere.test"))
+        async with stranger, elsewhere:
+            return [await refused(stranger.sockets[0].getsockname()[1]),
+                    await refused(elsewhere.sockets[0].getsockname()[1]),
+                    await refused(elsewhere.sockets[0].getsockname()[1],
+                                  server_hostname="localhost")]
+
+    prefix = ("ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED]"
+              " certificate verify failed: ")
+    assert asyncio.run(main()) == [
+        prefix + "unable to get local issuer certificate",
+        prefix + "IP address mismatch, certificate is not valid for '127.0.0.1'.",
+        prefix + "Hostname mismatch, certificate is not valid for 'localhost'.",
+    ]
