@@ -30,7 +30,7 @@ async def join(address: Any, nick: str) -> tuple[asyncio.StreamReader, asyncio.S
 
 
 async def heard(reader: asyncio.StreamReader, quiet: float = 0.15) -> list[str]:
-    """The lines that arrive until none comes for ``quiet`` s; "(closed)" or "(reset)" at the end."""
+    """The lines that arrive until none comes for ``quiet`` s; then "(closed)" or "(reset)"."""
     lines: list[str] = []
     while True:
         try:
