@@ -42,7 +42,7 @@ def parser() -> Parser:
     client = sub.add_parser("client", help="chat as NICK: type lines, read the others'")
     bench_ = sub.add_parser("bench", help="measure broadcast latency and throughput")
     for p in (server, client, bench_):
-        p.error = top.error  # one-line errors for the sub-commands too
+        p.error = top.error  # type: ignore[method-assign]  # one-line errors for sub-commands too
     for p in (server, client):
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=port_number, default=DEFAULT_PORT)
@@ -63,6 +63,10 @@ def parser() -> Parser:
 
 async def run_server(host: str, port: int, settings: Settings) -> None:
     chat = ChatServer(settings)
+    # limit=max_line: the reader's limit is what refuses a longer line (notebook 03). Notebook
+    # 10's advice, a larger limit so bulk reads do not pause and resume the transport, does
+    # not apply: a chat reads short lines, and pausing a client that floods is the
+    # back-pressure we want.
     await serve_until_stopped(
         PROG, lambda connected: asyncio.start_server(connected, host, port,
                                                      limit=settings.max_line),

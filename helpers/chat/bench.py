@@ -68,6 +68,7 @@ async def start_server(clients: int) -> tuple[asyncio.subprocess.Process, str, i
         sys.executable, "-m", "helpers.chat", "server", "--port", "0",
         "--max-clients", str(clients + 1), "--queue", "10000", "--idle-timeout", "600",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    assert proc.stdout is not None  # stdout=PIPE
     first = (await proc.stdout.readline()).decode()
     match = re.search(r"\('([\d.]+)', (\d+)\)", first)
     if not match:

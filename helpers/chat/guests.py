@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from typing import Any
+from typing import Any, cast
 
 from helpers.background import close_quietly
 
@@ -59,7 +59,7 @@ async def slow_member(address: Any, nick: str = "slow") -> asyncio.StreamWriter:
     _, writer = await asyncio.open_connection(sock=sock)
     opened.append(writer)
     writer.write(f"{nick}\n".encode())
-    writer.transport.pause_reading()  # stop reading: its buffers fill up
+    cast(asyncio.Transport, writer.transport).pause_reading()  # its buffers fill up
     return writer
 
 

@@ -1,11 +1,14 @@
 """Who is here, and getting a line to each of them without waiting for any of them.
 
-Each connection is a ``Client`` with an **outbox**: a queue of lines that a task of its
-own, the *sender*, writes out with ``write()`` then ``drain()``. Delivering a message
-never awaits: it is written at once to a client that keeps up, and put in the outbox
-(``put_nowait``) of one that does not, so a client that reads slowly makes only its own
-outbox grow. When an outbox holds ``limit`` lines, that client is too slow: it is
-dropped, and the others never notice.
+Each connection is a ``Client`` with an **outbox**: a bounded ``asyncio.Queue`` of lines
+that a task of its own, the *sender*, writes out with ``write()`` then ``drain()``.
+Delivering a message never awaits: it is written at once to a client that keeps up, and
+put in the outbox (``put_nowait``) of one that does not, so a client that reads slowly
+makes only its own outbox grow. When its outbox is full (``QueueFull``), that client is
+too slow: it is dropped, and the others never notice.
+
+Notebook 13 builds this same code in its cells (its ``Client``, ``Room``, ``converse``
+and ``serve_client``); tests/test_chat_notebook.py holds the two to the same answers.
 """
 
 from __future__ import annotations
@@ -32,11 +35,10 @@ class Client:
 
     def __init__(self, writer: asyncio.StreamWriter, limit: int) -> None:
         self.writer = writer
-        self.limit = limit
         self.nick: str | None = None
         self.leaving = False
-        # Unbounded as a Queue: send() enforces the limit, so that the last line always fits.
-        self.outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        # At most ``limit`` lines wait for this client (0 would mean no bound at all).
+        self.outbox: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=limit)
         self.sender = asyncio.create_task(self._send_all())
 
     def send(self, data: bytes) -> bool:
@@ -50,9 +52,10 @@ class Client:
         if self.outbox.empty() and self.writer.transport.get_write_buffer_size() < HIGH_WATER:
             self.writer.write(data)  # in order: everything before it is written already
             return True
-        if self.outbox.qsize() >= self.limit:
+        try:
+            self.outbox.put_nowait(data)
+        except asyncio.QueueFull:
             return False
-        self.outbox.put_nowait(data)
         return True
 
     async def _send_all(self) -> None:
@@ -70,19 +73,20 @@ class Client:
             if not done:  # dropped (too slow, or gone): close now, its handler sees the end
                 await close_within(self.writer, GRACE)
 
-    def leave(self, last: str | None = None, *, at_once: bool = False) -> None:
-        """Say ``last`` (after what is queued, or at once, dropping it), then close."""
+    def leave(self, last: str | None = None) -> None:
+        """Say ``last`` after what is queued, then close; with a full outbox, say it at once."""
         if self.leaving:
             return
         self.leaving = True
-        if at_once:  # the sender is stuck in drain(): skip the queue, then stop it
+        room = self.outbox.maxsize - self.outbox.qsize()
+        if self.outbox.maxsize == 0 or room >= 2:  # room for the last line and the end
             if last:
-                self.writer.write(notice(last))
-            self.sender.cancel()
+                self.outbox.put_nowait(notice(last))
+            self.outbox.put_nowait(None)
             return
-        if last:
-            self.outbox.put_nowait(notice(last))
-        self.outbox.put_nowait(None)
+        self.sender.cancel()  # stuck in drain(): what waits in the outbox is dropped
+        if last and not self.writer.transport.is_closing():
+            self.writer.write(notice(last))  # after what the transport holds already
 
     async def finished(self, reader: asyncio.StreamReader, grace: float = GRACE) -> None:
         """Let the last lines go out, let the client close its side, then close ours.
@@ -147,7 +151,7 @@ class Room:
 
     def drop_slow(self, slow: list[Client]) -> None:
         for client in slow:
-            client.leave(TOO_SLOW, at_once=True)
+            client.leave(TOO_SLOW)  # its outbox is full: said at once, the rest dropped
         for client in slow:
             self.exit(client, "was disconnected (too slow)")
 

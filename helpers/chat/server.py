@@ -70,6 +70,7 @@ class ChatServer:
                 async with asyncio.timeout(settings.idle_timeout):
                     line = await reader.readline()
             except TimeoutError:
+                assert settings.idle_timeout is not None  # only a limit runs out
                 return too_quiet(settings.idle_timeout), "was disconnected (silent too long)"
             except ValueError:  # longer than the reader's limit
                 return too_long(settings.max_line), "was disconnected (line too long)"

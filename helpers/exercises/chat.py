@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from typing import Any
 
 from helpers.background import close_quietly
 from helpers.exercises.contract import Exercise, NotYet, Trial, name_of
@@ -102,8 +103,8 @@ async def _feed_slowly(fn, outbox: asyncio.Queue, writer, lines: list[bytes]) ->
                 await task
 
 
-async def _stall(fn, outbox: asyncio.Queue, writer) -> int:
-    """Run fn while nobody reads; the write buffer's size after 0.2 s."""
+async def _stall(fn, outbox: asyncio.Queue, writer) -> tuple[int, asyncio.Future[Any]]:
+    """Run fn while nobody reads: the write buffer's size after 0.2 s, and fn's task."""
     task = asyncio.ensure_future(fn(outbox, writer))
     await asyncio.sleep(0.2)
     size = writer.transport.get_write_buffer_size()
