@@ -344,3 +344,14 @@ def test_a_usage_error_is_one_line():
     assert (out.returncode, out.stdout) == (2, "")
     assert out.stderr == ("python -m helpers.bench: error: argument --tiny: not allowed with"
                           " argument --quick (try --help)\n")
+
+
+def test_the_sweep_alone_measures_its_baseline_and_no_slow_variant():
+    size = bench.Size("test", 64 * 1024, 1, 10, 2, 20, (1,))
+    report = bench.run(size, groups=("limit",), use_uvloop=False)
+    assert {r.name for r in report.group("throughput")} == {
+        "blocking sockets, a thread each", "asyncio Protocol", "Streams, read(64 KiB)"}
+    assert len(report.group("limit")) == len(bench.LIMITS) * len(bench.READ_SIZES)
+    assert {r.group for r in report.results} == {"throughput", "limit"}
+    with pytest.raises(ValueError, match="no such group: speed"):
+        bench.run(size, groups=("speed",))

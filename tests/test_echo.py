@@ -32,6 +32,19 @@ def test_a_long_message_comes_back_whole():
     assert f"Received: {message!r}" in result.stdout
 
 
+def test_the_script_reads_big_chunks_and_logs_only_their_start():
+    """The script's server reads up to 64 KiB at a time (notebook 10), not the seed's 100 bytes."""
+    message = "0123456789" * 30_000  # 300,000 bytes
+    with running_server("helpers.echo", "--port", "0") as (proc, addr):
+        port = ast.literal_eval(addr)[1]
+        assert asyncio.run(echo_once(message, "127.0.0.1", port)) == message
+        out, err = interrupt(proc)
+    received = [line for line in out.splitlines() if line.startswith("Received ")]
+    assert len(received) < 300_000 // 100  # far fewer chunks than read(100) would make
+    assert any(" bytes) from ('127.0.0.1'" in line for line in received)  # a big one, cut
+    assert all(len(line) < 300 for line in received)
+
+
 def test_server_survives_rude_clients_and_drops_silent_ones():
     async def rude(port: int) -> str:
         # 1. connect and vanish without a word

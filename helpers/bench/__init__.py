@@ -79,6 +79,7 @@ from helpers.bench.sizes import (
                                    READ_SIZES,
                                    RECEIVE,
                                    SMALL,
+                                   SWEEP,
                                    TINY,
                                    KiB,
                                    MiB,
@@ -89,7 +90,7 @@ from helpers.bench.sizes import (
 
 __all__ = [
     "BASELINES", "CHUNK", "DEFAULT_LIMIT", "FULL", "GROUPS", "LATENCY", "LIMITS", "LIMIT_SWEEP",
-    "MESSAGE", "PROG", "QUICK", "READ_SIZES", "RECEIVE", "SMALL", "THROUGHPUT", "TINY",
+    "MESSAGE", "PROG", "QUICK", "READ_SIZES", "RECEIVE", "SMALL", "SWEEP", "THROUGHPUT", "TINY",
     "CountedTransport", "CountingReader", "EchoProtocol", "KiB", "MiB", "PauseCount", "Report",
     "ReplyProtocol", "Result", "ServerProcess", "Size", "asyncio_round_trips", "buffer_bound",
     "calls_to", "concurrent_round_trips", "echo_small_writes", "echo_streams",

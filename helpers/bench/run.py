@@ -90,16 +90,23 @@ def best_rate(name: str, repeats: int, payload: bytes,
     return best
 
 
+FAST = {"threads", "protocol", "streams 64 KiB"}  # what the sweep is compared with
+
+
 def measure_throughput(report: Report, ports: dict[str, ServerProcess],
-                       verify: bool = False) -> None:
+                       verify: bool = False, *, fast_only: bool = False) -> None:
+    """Every echo variant (``fast_only``: the baseline, Protocol and default Streams only),
+    then the one-way transfers (not with ``fast_only``)."""
     size = report.size
     payload = payload_of(size.payload)
     for name, loop_name, kind in THROUGHPUT:
-        if loop_name in ports:
+        if loop_name in ports and (kind in FAST or not fast_only):
             rate = best_rate(name, size.repeats, payload,
                              functools.partial(echo_throughput, ports[loop_name][kind],
                                                verify=verify))
             report.results.append(Result("throughput", name, rate, "MB/s"))
+    if fast_only:
+        return
     for name, fn in [("TCP loopback, one way", tcp_one_way),
                      ("socketpair, one way", socketpair_one_way)]:
         report.results.append(Result("ceiling", name,
@@ -182,7 +189,7 @@ def run(size: Size = QUICK, *, groups: tuple[str, ...] = GROUPS,
         if report.uvloop:
             ports["uvloop"] = stack.enter_context(servers("uvloop"))
         if "throughput" in groups or "limit" in groups:
-            measure_throughput(report, ports, verify)
+            measure_throughput(report, ports, verify, fast_only="throughput" not in groups)
         if "limit" in groups:
             measure_limits(report, ports, verify)
         if "latency" in groups:

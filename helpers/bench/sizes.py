@@ -46,3 +46,4 @@ class Size:
 TINY = Size("tiny", 1 * MiB, 3, 300, 8, 3000, (1, 10, 100))
 QUICK = Size("quick", 8 * MiB, 3, 3000, 16, 10000)
 FULL = Size("full", 64 * MiB, 5, 20000, 40, 40000)
+SWEEP = Size("sweep", 8 * MiB, 3, 300, 8, 3000, (1, 10, 100))  # the notebook's limit sweep
