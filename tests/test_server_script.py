@@ -64,7 +64,8 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, err = self.proc.communicate()
-            raise AssertionError(f"still running {timeout} s after {sig!r}: {err[-500:]!r}")
+            raise AssertionError(
+                f"still running {timeout} s after {sig!r}: {err[-500:]!r}") from None
         return self.proc.returncode, out.decode(), err.decode(), time.monotonic() - start
 
     def kill(self) -> None:
@@ -315,7 +316,8 @@ def test_a_port_in_use_is_one_line_and_status_1():
 
 def test_half_a_tls_configuration_or_a_missing_file_is_one_line(tmp_path):
     half = run("--port", "0", "--tls-cert", "server.pem")
-    assert (half.returncode, half.stderr) == (2, "kv_server: --tls-cert and --tls-key go together\n")
+    assert half.returncode == 2
+    assert half.stderr == "kv_server: --tls-cert and --tls-key go together\n"
     missing = run("--port", "0", "--tls-cert", str(tmp_path / "no.pem"),
                   "--tls-key", str(tmp_path / "no.key"))
     assert missing.returncode == 1 and missing.stdout == ""

@@ -63,6 +63,30 @@ def tls_context(cert, key):
     return context
 
 
+def execute(store, line):
+    """One command line in, one reply line out."""
+    try:
+        words = line.decode("utf-8").rstrip("\r\n").split(maxsplit=2)
+    except UnicodeDecodeError:
+        return "ERROR not UTF-8"
+    if not words:
+        return "ERROR empty line"
+    command, args = words[0].upper(), words[1:]
+    if command == "SET" and len(args) == 2:
+        store[args[0]] = args[1]
+        return "OK"
+    if command == "GET" and len(args) == 1:
+        return f"VALUE {store[args[0]]}" if args[0] in store else "MISSING"
+    if command == "DEL" and len(args) == 1:
+        return "OK" if store.pop(args[0], None) is not None else "MISSING"
+    if command == "QUIT" and not args:
+        return "BYE"
+    usage = {"SET": "SET key value", "GET": "GET key", "DEL": "DEL key", "QUIT": "QUIT"}
+    if command in usage:
+        return f"ERROR usage: {usage[command]}"
+    return f"ERROR unknown command {words[0][:20]!r}"
+
+
 class KVServer:
     def __init__(self, args):
         self.args = args
@@ -93,11 +117,12 @@ class KVServer:
                     await self.reply(writer, "ERROR idle for too long, bye")
                     return
                 except ValueError:  # longer than --max-line: the rest of it is not wanted
-                    await self.reply(writer, f"ERROR line too long (max {self.args.max_line} bytes), bye")
+                    limit = self.args.max_line
+                    await self.reply(writer, f"ERROR line too long (max {limit} bytes), bye")
                     return
                 if not line.endswith(b"\n"):  # end of file (perhaps in the middle of a line)
                     return
-                answer = self.execute(line)
+                answer = execute(self.store, line)
                 await self.reply(writer, answer)
                 if answer == "BYE":
                     return
@@ -109,29 +134,6 @@ class KVServer:
         finally:
             await self.close(writer)
             log.info("%s gone", peer)
-
-    def execute(self, line):
-        """One command line in, one reply line out."""
-        try:
-            words = line.decode("utf-8").rstrip("\r\n").split(maxsplit=2)
-        except UnicodeDecodeError:
-            return "ERROR not UTF-8"
-        if not words:
-            return "ERROR empty line"
-        command, args = words[0].upper(), words[1:]
-        if command == "SET" and len(args) == 2:
-            self.store[args[0]] = args[1]
-            return "OK"
-        if command == "GET" and len(args) == 1:
-            return f"VALUE {self.store[args[0]]}" if args[0] in self.store else "MISSING"
-        if command == "DEL" and len(args) == 1:
-            return "OK" if self.store.pop(args[0], None) is not None else "MISSING"
-        if command == "QUIT" and not args:
-            return "BYE"
-        usage = {"SET": "SET key value", "GET": "GET key", "DEL": "DEL key", "QUIT": "QUIT"}
-        if command in usage:
-            return f"ERROR usage: {usage[command]}"
-        return f"ERROR unknown command {words[0][:20]!r}"
 
     async def reply(self, writer, text):
         writer.write(text.encode() + b"\n")
@@ -149,30 +151,29 @@ class KVServer:
         except (ConnectionError, ssl.SSLError):
             pass
 
-    # -- shutdown ------------------------------------------------------------------------
 
-    async def shutdown(self, server):
-        grace = self.args.grace
-        server.close()  # 1. stop accepting
-        for writer in self.clients.values():  # 2. tell the clients
-            if not writer.is_closing():
-                writer.write(b"BYE server stopping\n")
-            writer.close()  # 3. close each: sends what is queued, then FIN
-        if self.clients:
-            await asyncio.wait(list(self.clients), timeout=grace)
-        for writer in self.clients.values():  # 4. a client that does not read: drop it
-            writer.transport.abort()
-        for task in self.clients:  # 5. a handler still busy: cancel it
-            task.cancel()
-        if self.clients:
-            await asyncio.wait(list(self.clients), timeout=grace)
-        if hasattr(server, "abort_clients"):  # 3.13+: also those still in a TLS handshake
-            server.abort_clients()
-        try:  # 6. 3.12+ waits for every connection here: bounded
-            async with asyncio.timeout(grace):
-                await server.wait_closed()
-        except TimeoutError:  # 3.12: a client still in its TLS handshake, say
-            log.info("gave up waiting for the last connections after %.1f s", grace)
+async def shutdown(server, clients, grace):
+    """Stop in order, each step bounded: clients maps each handler task to its writer."""
+    server.close()  # 1. stop accepting
+    for writer in clients.values():  # 2. tell the clients
+        if not writer.is_closing():
+            writer.write(b"BYE server stopping\n")
+        writer.close()  # 3. close each: sends what is queued, then end of file
+    if clients:
+        await asyncio.wait(list(clients), timeout=grace)
+    for writer in clients.values():  # 4. a client that does not read: drop it
+        writer.transport.abort()
+    for task in clients:  # 5. a handler still busy: cancel it
+        task.cancel()
+    if clients:
+        await asyncio.wait(list(clients), timeout=grace)
+    if hasattr(server, "abort_clients"):  # 3.13+: also those still in a TLS handshake
+        server.abort_clients()
+    try:  # 6. 3.12+ waits here for every connection: bounded
+        async with asyncio.timeout(grace):
+            await server.wait_closed()
+    except TimeoutError:  # 3.12: a client still in its TLS handshake, say
+        log.info("gave up waiting for the last connections after %.1f s", grace)
 
 
 async def main(args):
@@ -199,7 +200,7 @@ async def main(args):
     try:
         await stop.wait()
     finally:
-        await kv.shutdown(server)
+        await shutdown(server, kv.clients, args.grace)
 
 
 def run():
