@@ -183,3 +183,39 @@ def test_take_buffered_takes_what_is_there_and_never_waits():
         return got
 
     assert asyncio.run(main()) == [b"", b"line two", b"", b"last"]
+
+
+@LOOPS
+def test_a_client_hello_buffered_before_start_tls_stalls_the_handshake_without_the_fix(
+        loop_factory):
+    """Why 09 says "make start_tls the handler's first await"."""
+    async def main() -> str:
+        outcome: asyncio.Queue = asyncio.Queue()
+
+        async def late_upgrade(reader, writer):
+            async with asyncio.timeout(2):  # awaits before start_tls: the hello is read
+                while not reader._buffer:
+                    await asyncio.sleep(0.01)
+            try:
+                await writer.start_tls(CA.server_context(), ssl_handshake_timeout=0.3)
+                await outcome.put("handshake done")
+            except OSError as exc:
+                await outcome.put(type(exc).__name__)
+            finally:
+                await close_quietly(writer)
+
+        server = await asyncio.start_server(late_upgrade, "127.0.0.1", 0)
+        async with server:
+            host, port = server.sockets[0].getsockname()[:2]
+            client = asyncio.ensure_future(asyncio.open_connection(
+                host, port, ssl=CA.client_context(), ssl_handshake_timeout=2))
+            said = await asyncio.wait_for(outcome.get(), 5)
+            try:
+                _, writer = await client
+                await close_quietly(writer)
+            except OSError:
+                pass
+        return said
+
+    fixed = FIXED or loop_factory is BufferToTLSLoop
+    assert run(main, loop_factory) == ("handshake done" if fixed else "ConnectionAbortedError")
