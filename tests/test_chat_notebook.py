@@ -1,20 +1,30 @@
 """Notebook 13's chat server and ``helpers.chat`` answer the same probes the same way.
 
-The notebook builds its server in cells tagged ``chat-server``. Here those cells are run,
-in order, as one module (and nothing else of the notebook); both servers listen on
-127.0.0.1, port 0, with the same settings; the same probe scripts talk to each, and what
-every probe client read (a transcript) must be the same, line for line.
+The notebook builds its server in cells tagged ``chat-server`` (each begins
+``# the server, part N``). Here those cells are run, in order, as one module (and nothing
+else of the notebook); both servers listen on 127.0.0.1, port 0, with the same settings;
+the same probe scripts talk to each, and what every probe client read (a transcript) must
+be the same, line for line. Then the same cells are written out as the program the
+notebook writes, run on every installed Python with PYTHONUNBUFFERED unset, and stopped
+with SIGINT and SIGTERM while its clients are in every state.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
+import os
+import re
+import select
+import signal
 import socket
 import struct
+import subprocess
 import sys
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -315,3 +325,79 @@ def test_both_say_goodbye_the_same_way_at_shutdown(notebook_module):
     ours, reference = asyncio.run(main())
     assert reference[-2:] == ["newcomer: * the server is shutting down", "newcomer: (closed)"]
     assert ours == reference
+
+
+# --- The same cells as a program, as the notebook writes it: run, signalled, on every Python ---
+
+PYENV = Path("/root/.pyenv/versions")
+# 3.11, 3.12 and 3.13 where pyenv has them (this machine), else the one running the tests
+PYTHONS = sorted(str(p) for p in PYENV.glob("3.1[123].*/bin/python3")) or [sys.executable]
+
+
+def test_the_server_cells_are_the_parts_the_notebook_writes_out():
+    """The notebook collects the cells that begin "# the server, part N": the tagged ones."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    parts = [c for c in nb.cells if c.cell_type == "code"
+             and re.match(r"# the server, part \d+", c.source)]
+    tagged = [c for c in nb.cells if TAG in c.metadata.get("tags", [])]
+    assert parts == tagged
+    numbers = [int(re.match(r"# the server, part (\d+)", c.source)[1]) for c in parts]
+    assert numbers == list(range(1, len(parts) + 1))
+
+
+def write_program(folder: Path) -> Path:
+    path = folder / "chat_server.py"
+    path.write_text(notebook_server_source()
+                    + '\n\nif __name__ == "__main__":\n    asyncio.run(main(sys.argv[1:]))\n')
+    return path
+
+
+def lines_from(sock: socket.socket, count: int) -> list[str]:
+    data = b""
+    while data.count(b"\n") < count:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode().splitlines()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("python", PYTHONS, ids=lambda p: Path(p).parent.parent.name or p)
+def test_the_written_program_stops_cleanly_whatever_its_clients_do(python, sig, tmp_path):
+    program = write_program(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as on a learner's
+    for _round in range(2):
+        proc = subprocess.Popen([python, str(program), "--port", "0"], env=env, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with contextlib.ExitStack() as stack:
+            try:
+                # the port line arrives only if the program flushed it
+                ready, _, _ = select.select([proc.stdout], [], [], 10)
+                assert ready, "no port line within 10 s (print it with flush=True)"
+                first = proc.stdout.readline()
+                address = ast.literal_eval(re.search(r"Serving on (.*) \(Ctrl-C", first)[1])
+                clients = {}
+                for nick in ("talker", "deaf", None, "reset", "gone"):  # None: no nickname yet
+                    sock = stack.enter_context(socket.create_connection(address, timeout=10))
+                    if nick == "deaf":  # joins, then never reads: a small window fills
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                    assert lines_from(sock, 1) == ["* welcome! send your nickname"]
+                    if nick:
+                        sock.sendall(f"{nick}\n".encode())
+                        assert lines_from(sock, 1)[0].startswith(f"* hello {nick}!")
+                    clients[nick] = sock
+                clients["reset"].sendall(b"half a li")
+                clients["reset"].setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                            struct.pack("ii", 1, 0))
+                clients.pop("reset").close()  # a reset, mid-line
+                clients["gone"].sendall(b"/quit\n")
+                clients["talker"].sendall(b"hello\n")
+                stack.enter_context(socket.create_connection(address, timeout=10))  # arriving
+                proc.send_signal(sig)
+                out, err = proc.communicate(timeout=20)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.communicate()
+        assert (proc.returncode, out, err) == (0, "", "chat_server: stopped\n")
