@@ -78,59 +78,61 @@ BASELINES = {
 GROUPS = ("throughput", "limit", "latency", "scaling")
 
 
-def best_rate(name: str, repeats: int, payload: bytes,
-              move: Callable[[bytes], tuple[float, int]]) -> float:
-    """The best MB/s of ``repeats`` runs of ``move(payload)``; each must move every byte."""
-    best = 0.0
+Move = Callable[[bytes], tuple[float, int]]
+
+
+def best_rates(moves: list[tuple[str, Move]], repeats: int, payload: bytes) -> dict[str, float]:
+    """The best MB/s of each ``move(payload)`` over ``repeats`` rounds; each must move every
+    byte. Round robin (each variant once per round), so a busy moment of the machine
+    slows one run of many variants, not every run of one."""
+    best = {name: 0.0 for name, _ in moves}
     for _ in range(repeats):
-        seconds, moved = move(payload)
-        if moved != len(payload):
-            raise AssertionError(f"{name}: moved {moved} of {len(payload)} bytes")
-        best = max(best, mb_per_s(moved, seconds))
+        for name, move in moves:
+            seconds, moved = move(payload)
+            if moved != len(payload):
+                raise AssertionError(f"{name}: moved {moved} of {len(payload)} bytes")
+            best[name] = max(best[name], mb_per_s(moved, seconds))
     return best
 
 
 FAST = {"threads", "protocol", "streams 64 KiB"}  # what the sweep is compared with
 
 
-def measure_throughput(report: Report, ports: dict[str, ServerProcess],
-                       verify: bool = False, *, fast_only: bool = False) -> None:
+def measure_throughput(report: Report, ports: dict[str, ServerProcess], verify: bool = False,
+                       *, fast_only: bool = False, sweep: bool = False) -> None:
     """Every echo variant (``fast_only``: the baseline, Protocol and default Streams only),
-    then the one-way transfers (not with ``fast_only``)."""
+    the limit sweep with its pause counts (``sweep``), then, unless ``fast_only``, the
+    one-way transfers. The echoes take turns, round after round."""
     size = report.size
     payload = payload_of(size.payload)
+    moves: list[tuple[str, Move]] = []
     for name, loop_name, kind in THROUGHPUT:
         if loop_name in ports and (kind in FAST or not fast_only):
-            rate = best_rate(name, size.repeats, payload,
-                             functools.partial(echo_throughput, ports[loop_name][kind],
-                                               verify=verify))
-            report.results.append(Result("throughput", name, rate, "MB/s"))
-    if fast_only:
-        return
-    for name, fn in [("TCP loopback, one way", tcp_one_way),
-                     ("socketpair, one way", socketpair_one_way)]:
-        report.results.append(Result("ceiling", name,
-                                     best_rate(name, size.repeats, payload, fn), "MB/s"))
-
-
-def measure_limits(report: Report, ports: dict[str, ServerProcess],
-                   verify: bool = False) -> None:
-    """Each limit × read size: MB/s, and the pauses its readers made per MiB received."""
-    size = report.size
-    payload = payload_of(size.payload)
-    for name, loop_name, kind, limit, read in LIMIT_SWEEP:
-        if loop_name not in ports:
-            continue
-        process = ports[loop_name]
-        before = process.pause_counts()[kind]
-        rate = best_rate(name, size.repeats, payload,
-                         functools.partial(echo_throughput, process[kind], verify=verify))
-        count = process.pause_counts()[kind].since(before)
+            moves.append((name, functools.partial(echo_throughput, ports[loop_name][kind],
+                                                  verify=verify)))
+    cells = [cell for cell in LIMIT_SWEEP if sweep and cell[1] in ports]
+    for name, loop_name, kind, _, _ in cells:
+        moves.append((name, functools.partial(echo_throughput, ports[loop_name][kind],
+                                              verify=verify)))
+    before = {loop_name: process.pause_counts() for loop_name, process in ports.items()}
+    best = best_rates(moves, size.repeats, payload)
+    after = {loop_name: process.pause_counts() for loop_name, process in ports.items()}
+    for name, _, _ in THROUGHPUT:
+        if name in best:
+            report.results.append(Result("throughput", name, best[name], "MB/s"))
+    for name, loop_name, kind, limit, read in cells:
+        count = after[loop_name][kind].since(before[loop_name][kind])
         mib = count.received / MiB
         report.results.append(Result(
-            "limit", name, rate, "MB/s", limit=limit, read_size=read,
+            "limit", name, best[name], "MB/s", limit=limit, read_size=read,
             pauses_per_mib=count.pauses / mib, resumes_per_mib=count.resumes / mib,
             peak_buffer=count.peak, buffer_bound=buffer_bound(limit)))
+    if fast_only:
+        return
+    ceilings: list[tuple[str, Move]] = [("TCP loopback, one way", tcp_one_way),
+                                        ("socketpair, one way", socketpair_one_way)]
+    for name, rate in best_rates(ceilings, size.repeats, payload).items():
+        report.results.append(Result("ceiling", name, rate, "MB/s"))
 
 
 def measure_latency(report: Report, ports: dict[str, ServerProcess]) -> None:
@@ -189,9 +191,8 @@ def run(size: Size = QUICK, *, groups: tuple[str, ...] = GROUPS,
         if report.uvloop:
             ports["uvloop"] = stack.enter_context(servers("uvloop"))
         if "throughput" in groups or "limit" in groups:
-            measure_throughput(report, ports, verify, fast_only="throughput" not in groups)
-        if "limit" in groups:
-            measure_limits(report, ports, verify)
+            measure_throughput(report, ports, verify, fast_only="throughput" not in groups,
+                               sweep="limit" in groups)
         if "latency" in groups:
             measure_latency(report, ports)
         if "scaling" in groups:
