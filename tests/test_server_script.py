@@ -344,3 +344,18 @@ def test_the_committed_script_is_what_the_notebook_writes():
     assert len(written) == 1, "one cell writes the script"
     body = written[0].split("\n", 1)[1]
     assert SCRIPT.read_text() in (body, body + "\n")
+
+
+def test_every_part_the_notebook_shows_is_the_script_line_for_line():
+    """Parts 1-5, 7 and 8 are code cells; part 6 (shutdown) is the exercise's solution."""
+    script = SCRIPT.read_text()
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    parts = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"
+             and "".join(c["source"]).startswith("# kv_server.py, part ")]
+    assert len(parts) == 7, len(parts)
+    for part in parts:
+        first, body = part.split("\n", 1)
+        assert body in script, f"{first}: not in the script as shown"
+    solution = (ROOT / "notebooks" / "solutions" / "12-server-script.py").read_text()
+    shutdown = solution[solution.index("async def shutdown"):]
+    assert shutdown in script, "the solution's shutdown is not the script's"
