@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
@@ -214,6 +215,36 @@ def stage(root: Path, src: Path, static: Path, repository: str) -> list[str]:
     return ["index"] + [n.path.stem for n in notebooks] + extra
 
 
+class _Fetches(HTMLParser):
+    """What a page makes the browser fetch by itself (not the links a reader may follow)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "audio", "video", "embed") and a.get(
+                "src"):
+            self.urls.append(a["src"])
+        elif tag == "link" and a.get("href") and not {"canonical", "alternate"} & set(
+                (a.get("rel") or "").split()):
+            self.urls.append(a["href"])
+        elif tag == "object" and a.get("data"):
+            self.urls.append(a["data"])
+
+
+def outside_fetches(out: Path) -> list[str]:
+    """Every 'page: URL' of the site that a browser would fetch from outside the site."""
+    found = []
+    for page in sorted(out.rglob("*.html")):
+        parser = _Fetches()
+        parser.feed(page.read_text(encoding="utf-8"))
+        found += [f"{page.relative_to(out)}: {url}" for url in parser.urls
+                  if re.match(r"([a-z][a-z0-9+.-]*:)?//", url, re.I)]
+    return found
+
+
 def build(root: Path, out: Path) -> list[str]:
     """Build the site into ``out`` (replaced); return its pages' names, in course order."""
     from sphinx.application import Sphinx
@@ -234,6 +265,10 @@ def build(root: Path, out: Path) -> list[str]:
         if app.statuscode:
             raise SystemExit(f"python -m tools.site: the build failed ({app.statuscode})")
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve _static/ as it is
+    outside = outside_fetches(out)
+    if outside:  # MathJax on a page with a formula would do this, for one
+        raise SystemExit("python -m tools.site: pages ask for things outside the site:\n  "
+                         + "\n  ".join(outside))
     return pages
 
 

@@ -29,6 +29,7 @@ mermaid_use_local = f"mermaid/{MERMAID_MODULE}"
 mermaid_include_elk = False
 mermaid_include_zenuml = False
 mermaid_d3_zoom = False
+mermaid_fullscreen_button = "⤢"  # its default, ⛶, is missing from most fonts
 
 # MathJax would come from a CDN, on pages with formulas only: the course has none, and
 # tools.site refuses a page that asks for anything outside the site.
