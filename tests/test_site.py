@@ -140,6 +140,7 @@ def reader(served):
         browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.set_default_timeout(10_000)
             yield Reader(context.new_page(), served)
         finally:
             browser.close()

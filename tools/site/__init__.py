@@ -125,6 +125,9 @@ def stage_notebook(n: Notebook, pages: set[str], repository: str) -> nbformat.No
     """A copy of the notebook as the site shows it (see the module's docstring)."""
     nb = copy.deepcopy(n.nb)
     nb.metadata.pop("widgets", None)
+    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
+    # the Binder line goes under the navigation cell (or the title, before navigation is run)
+    after = next((c for c in markdown if is_navigation(c)), markdown[0] if markdown else None)
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -137,7 +140,7 @@ def stage_notebook(n: Notebook, pages: set[str], repository: str) -> nbformat.No
                 for output in cell.get("outputs", [])
             ]
         cells.append(cell)
-        if cell is next((c for c in nb.cells if is_navigation(c)), None):
+        if cell is after:
             cells.append(new_markdown_cell(binder_line(n.path.name, repository),
                                            id="site-binder"))
     nb.cells = cells
