@@ -241,9 +241,12 @@ def outside_fetches(out: Path) -> list[str]:
     """Every 'page: URL' of the site that a browser would fetch from outside the site."""
     found = []
     for page in sorted(out.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
         parser = _Fetches()
-        parser.feed(page.read_text(encoding="utf-8"))
-        found += [f"{page.relative_to(out)}: {url}" for url in parser.urls
+        parser.feed(text)
+        # and a module script's imports: import mermaid from "https://..."
+        urls = parser.urls + re.findall(r"""\bimport\b[^;'"]*?\(?\s*["']([^"']+)["']""", text)
+        found += [f"{page.relative_to(out)}: {url}" for url in urls
                   if re.match(r"([a-z][a-z0-9+.-]*:)?//", url, re.I)]
     return found
 
