@@ -36,7 +36,7 @@ import tempfile
 import time
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_output
@@ -66,13 +66,12 @@ def binder_url(repository: str, notebook: str) -> str:
 
 
 def heading_anchor(anchor: str) -> str:
-    """JupyterLab's anchor for a heading (its text, spaces as '-') in MyST's form.
+    """JupyterLab's anchor for a heading (its text, spaces as '-', maybe percent-encoded) in
+    MyST's form (GitHub's: lower case, punctuation dropped). Spaces and '-' are alike to the
+    slug, so the slug of JupyterLab's anchor is the slug of the heading."""
+    from myst_parser.slugs import github_slugify
 
-    MyST's heading anchors are GitHub's: lower case, punctuation dropped, spaces as '-'.
-    """
-    text = anchor.replace("-", " ").strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")
+    return github_slugify(unquote(anchor))
 
 
 def rewrite_links(markdown: str, pages: set[str], repository: str, here: str = "notebooks"
