@@ -18,8 +18,9 @@ nearest heading above the cell) that reproduces and fixes it.
     python -m tools.troubleshooting --root PATH  # work on another copy of the repository
 
 ``--check`` fails when an entry is stale (its message is not in its cell's saved outputs),
-when an entry is malformed or names a port, path or address, when two entries give the
-same message with different causes, or when the page differs from what would be written.
+when an entry is malformed or names a port, path or address, or when the page differs from
+what would be written. One message may have several causes (a bare ``TimeoutError`` has
+many): each cause gets its own row, with the places that show it.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def plain_heading(text: str) -> str:
     """A heading's text as it is displayed: no backticks, emphasis or link syntax."""
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"`+([^`]*)`+", r"\1", text)
-    text = re.sub(r"(\*\*|__|\*|_)(\S(?:.*?\S)?)\1", r"\2", text)
+    # emphasis only where it starts and ends a word: the _ in timeout_at stays
+    text = re.sub(r"(?<!\w)(\*\*|__|\*|_)(\S(?:.*?\S)?)\1(?!\w)", r"\2", text)
     return " ".join(text.split())
 
 
@@ -167,21 +169,15 @@ def collect(notebooks: list[Notebook]) -> tuple[list[Entry], list[str]]:
                                     " saved outputs (re-execute the notebook, or fix the entry)")
                     continue
                 entries.append(Entry(message, cause, Place(nb, section), where))
-    causes: dict[str, dict[str, list[str]]] = {}
-    for e in entries:
-        causes.setdefault(e.message, {}).setdefault(e.cause, []).append(e.where)
-    for message, by_cause in causes.items():
-        if len(by_cause) > 1:
-            said = "; ".join(f"{wheres[0]} says {cause!r}" for cause, wheres in by_cause.items())
-            problems.append(f"{message!r} has different causes: {said}: give it one cause")
     return entries, problems
 
 
 def render(entries: list[Entry]) -> str:
-    rows: dict[str, dict[str, tuple[str, list[Place]]]] = {}
+    # exception class -> message -> cause -> the places that show it
+    rows: dict[str, dict[str, dict[str, list[Place]]]] = {}
     for e in entries:
         by_message = rows.setdefault(exception_class(e.message), {})
-        cause, places = by_message.setdefault(e.message, (e.cause, []))
+        places = by_message.setdefault(e.message, {}).setdefault(e.cause, [])
         if e.place not in places:
             places.append(e.place)
     classes = sorted(rows, key=lambda c: (c == "Other messages", c.lower()))
@@ -193,9 +189,9 @@ def render(entries: list[Entry]) -> str:
         lines += ["", f"## {cls}", "", "| message | cause | reproduced and fixed in |",
                   "|---|---|---|"]
         for message in sorted(rows[cls], key=str.lower):
-            cause, places = rows[cls][message]
-            links = "<br>".join(p.link for p in places)
-            lines.append(f"| {code_span(message)} | {table_text(cause)} | {links} |")
+            for cause, places in rows[cls][message].items():
+                links = "<br>".join(p.link for p in places)
+                lines.append(f"| {code_span(message)} | {table_text(cause)} | {links} |")
     return "\n".join(lines) + "\n"
 
 
