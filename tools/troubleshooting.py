@@ -131,8 +131,11 @@ def collect(notebooks: list[Notebook]) -> tuple[list[Entry], list[str]]:
         section = nb.title
         for index, cell in enumerate(nb.nb.cells):
             if cell.cell_type == "markdown" and not is_navigation(cell):
+                fenced = False  # a "# comment" in a code block is not a heading
                 for line in cell.source.splitlines():
-                    match = HEADING_LINE.match(line)
+                    if line.lstrip().startswith(("```", "~~~")):
+                        fenced = not fenced
+                    match = None if fenced else HEADING_LINE.match(line)
                     if match:
                         section = plain_heading(match[2])
             raw = cell.metadata.get("streams_lab", {}).get("errors")
