@@ -94,6 +94,7 @@ class BackgroundServer:
         self.served += 1
         self.connections.add(writer)
         task = asyncio.current_task()
+        assert task is not None  # a handler always runs in a task
         self.tasks.add(task)
         try:
             result = handler(reader, writer)

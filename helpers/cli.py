@@ -35,7 +35,7 @@ def echo_parser(prog: str, description: str, server_help: str, client_help: str,
     client = sub.add_parser("client", help=client_help)
     client.add_argument("message")
     for p in (server, client):
-        p.error = parser.error  # one-line errors for the sub-commands too
+        p.error = parser.error  # type: ignore[method-assign]  # one-line errors for sub-commands too
         add_address(p)
     server.add_argument("--idle-timeout", type=positive_seconds, default=30.0,
                         help="drop a client that sends nothing for this long (s)")

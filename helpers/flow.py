@@ -97,7 +97,9 @@ async def slow_peer(read_size: int = READ_SIZE, pause: float = PAUSE, *,
     handlers: set[asyncio.Task[None]] = set()
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handlers.add(asyncio.current_task())
+        task = asyncio.current_task()
+        assert task is not None  # a handler always runs in a task
+        handlers.add(task)
         await _read_slowly(box, reader, writer, ready)
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -119,7 +119,7 @@ class _Server(ThreadingHTTPServer):
                 sock = self.ssl_context.wrap_socket(request, server_side=True)
                 with self._lock:
                     self._open[key] = sock
-            self.RequestHandlerClass(sock, client_address, self)
+            self.RequestHandlerClass(sock, client_address, self)  # type: ignore[arg-type]
         except Exception as exc:  # a rude client must not take the server down
             self.errors.append(exc)
         finally:
@@ -170,7 +170,7 @@ class LocalHTTPServer:
 
     @property
     def host(self) -> str:
-        return self._httpd.server_address[0]
+        return str(self._httpd.server_address[0])
 
     @property
     def port(self) -> int:

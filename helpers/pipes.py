@@ -24,7 +24,7 @@ import pty
 import stat
 import sys
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 LIMIT = 2**16  # asyncio's default StreamReader limit
 _feeders: set[asyncio.Task[None]] = set()
@@ -118,9 +118,12 @@ def _reopen(file: BinaryIO, mode: str) -> BinaryIO:
     description, so O_NONBLOCK stays ours), anything else a duplicate descriptor (closing
     the transport then closes the duplicate, never fd 0 or 1 itself)."""
     fd = file.fileno()
-    if os.isatty(fd):
-        return open(os.ttyname(fd), mode, buffering=0)  # noqa: SIM115 (the transport closes it)
-    return open(os.dup(fd), mode, buffering=0)  # noqa: SIM115
+    if os.isatty(fd):  # O_NOCTTY: never make it the terminal of a program that has none
+        flags = (os.O_RDONLY if "r" in mode else os.O_WRONLY) | os.O_NOCTTY
+        new = os.open(os.ttyname(fd), flags)
+    else:
+        new = os.dup(fd)
+    return cast(BinaryIO, open(new, mode, buffering=0))  # noqa: SIM115 (the transport closes it)
 
 
 async def stdio_streams(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None, *,

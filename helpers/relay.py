@@ -123,6 +123,7 @@ class Relay:
     @property
     def address(self) -> tuple[str, int]:
         """``(host, port)`` of the relay: connect the client here."""
+        assert self.background is not None, "the relay has not started"
         return self.background.address[:2]
 
     def pieces(self, direction: str = TO_SERVER, conn: int | None = None) -> list[bytes]:

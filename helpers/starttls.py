@@ -113,7 +113,7 @@ class BufferToTLSLoop(asyncio.SelectorEventLoop):
         reader = getattr(protocol, "_stream_reader", None)
         moving = isinstance(protocol, asyncio.StreamReaderProtocol) and reader is not None \
             and (server_side or self.client_side_too)
-        if moving and reader._buffer:
+        if moving and reader is not None and reader._buffer:
             pending = bytes(reader._buffer)
             reader._buffer.clear()
             set_protocol = transport.set_protocol

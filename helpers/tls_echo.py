@@ -149,7 +149,7 @@ def parser() -> Parser:
     client = sub.add_parser("client", help="send MESSAGE over TLS and print the echo")
     client.add_argument("message")
     for one in (server, client):
-        one.error = p.error  # one-line errors for the sub-commands too
+        one.error = p.error  # type: ignore[method-assign]  # one-line errors for sub-commands too
         one.add_argument("--host", default="127.0.0.1")
         one.add_argument("--port", type=port_number, default=DEFAULT_PORT)
     server.add_argument("--handshake-timeout", type=positive_seconds, default=HANDSHAKE_TIMEOUT,

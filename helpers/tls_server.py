@@ -27,7 +27,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from helpers.background import close_quietly
@@ -65,7 +65,7 @@ class ErrorLog:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._before = None
+        self._before: Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object] | None = None
 
     def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         self.lines.append(one_line(context))

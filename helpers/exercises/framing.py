@@ -139,7 +139,7 @@ async def _problem(encode: Callable, read: Callable, timeout: float) -> str | No
         return "encode_message still raises NotImplementedError: write its body"
     except Exception as exc:  # the learner's bug: report it, never raise
         return f"encode_message(b'hi') raised {type(exc).__name__}: {exc}"
-    if inspect.isawaitable(wire):
+    if inspect.iscoroutine(wire):
         wire.close()
         return "encode_message should be a plain function (def, not async def)"
     expected = b"\x00\x00\x00\x02hi"

@@ -62,7 +62,7 @@ HINTS = [
 
 def _children() -> list:
     try:
-        import psutil  # ipykernel's own dependency
+        import psutil  # type: ignore[import-untyped]  # ipykernel's own dependency
     except ImportError:  # pragma: no cover - every child still ends itself (WATCHDOG)
         return []
     return psutil.Process(os.getpid()).children(recursive=True)
@@ -104,12 +104,16 @@ async def _stop_new_children(before: set[int]) -> None:
 async def _try_cases(trial: Trial, run_filter, name: str, timeout: float) -> None:
     for case in CASES:
         args = [sys.executable, "-c", WATCHDOG + case.code]
+
+        def say(exc: BaseException, case: Case = case) -> str:
+            return f"{str(exc) or '(no message)'} ({case.hint})"
+
         got = await trial.call(
             run_filter, args, case.data, name=f"{name} on {case.what}", timeout=timeout,
             on_timeout=f"{name} did not finish within {timeout:g} s on {case.what}"
                        f" (a deadlock?): {case.hint}",
             stub=f"{name} raised NotImplementedError: your code here",
-            say=lambda exc, case=case: f"{str(exc) or '(no message)'} ({case.hint})")
+            say=say)
         if not (isinstance(got, tuple) and len(got) == 2):
             raise NotYet(f"{name} returned {short(got)}: return a tuple"
                          " (exit code, stdout bytes)")

@@ -124,7 +124,7 @@ async def _outcome(test_fn: Callable, handler: Handler, timeout: float) -> Failu
     async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # Run the handler in a task of its own, so whatever the learner leaves
         # running (a handler that never ends) can be stopped afterwards.
-        task = asyncio.create_task(handler(reader, writer))
+        task: asyncio.Task[None] = asyncio.ensure_future(handler(reader, writer))
         started.add(task)
         await task
 

@@ -198,7 +198,7 @@ def client_context(cafile: str | None = None) -> ssl.SSLContext:
         except FileNotFoundError:
             raise FetchError(f"CA file not found: {cafile!r}") from None
         except (ssl.SSLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or exc.strerror or exc
+            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
             raise FetchError(f"cannot load CA file {cafile!r}: {reason} "
                              "(expected PEM certificates)") from None
     return ctx

@@ -19,7 +19,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 # The notebooks' saved outputs, never re-executed.
 nb_execution_mode = "off"
 # ipywidgets' embed scripts come from CDNs (unpkg, cdnjs): none. A widget's place is a box.
-nb_ipywidgets_js = {}
+nb_ipywidgets_js: dict[str, dict[str, str]] = {}
 # ```mermaid fences are diagrams; headings get anchors that links can point to.
 myst_fence_as_directive = ["mermaid"]
 myst_heading_anchors = 4
