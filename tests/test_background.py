@@ -10,6 +10,7 @@ import pytest
 from helpers import background
 from helpers.background import serve, serve_unix, stop_all
 from helpers.echo import echo_once, handle_echo
+from tests.support import eventually_async
 
 
 def run(coro):
@@ -128,7 +129,7 @@ def test_a_plain_function_callback_is_closed_by_stop():
     async def main():
         srv = await serve("t-plain", remember)
         reader, writer = await asyncio.open_connection(*srv.address)
-        await asyncio.sleep(0.05)
+        await eventually_async(lambda: kept, what="the callback")
         assert len(kept) == 1 and len(srv.connections) == 1
         await stop_all()
         assert await asyncio.wait_for(reader.read(), 1) == b""

@@ -12,14 +12,13 @@ import socket
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 from helpers import bench
 from helpers.bench import Report, Result
+from tests.support import ROOT, eventually
 
-ROOT = Path(__file__).resolve().parent.parent
 ODD = 200_003  # not a multiple of 64 KiB nor of 100: a lost tail would show
 
 
@@ -278,12 +277,15 @@ def test_the_plots_draw_a_small_report():
 def test_ctrl_c_stops_the_run_and_its_servers_with_one_line():
     import os
     import signal
-    import time
 
     proc = subprocess.Popen([sys.executable, "-m", "helpers.bench", "--no-uvloop"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # its own group, as a terminal's job
-    time.sleep(1.0)  # the full run: well under way, far from done
+    import psutil  # ipykernel's own dependency
+
+    # the full run well under way (its server process started), far from done
+    eventually(lambda: psutil.Process(proc.pid).children(recursive=True), timeout=20,
+               what="the bench's server process")
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole group
     out, err = proc.communicate(timeout=20)
     assert (proc.returncode, out, err) == (130, "", "python -m helpers.bench: interrupted\n")

@@ -27,6 +27,7 @@ from helpers.tls_server import (
     tls_to_plain_port,
     untrusting_client,
 )
+from tests.support import eventually_async
 
 CA = LocalCA()
 
@@ -99,7 +100,7 @@ def test_start_tls_in_the_handler_makes_each_failed_handshake_an_exception_there
             for _ in range(10):  # the client speaks first: no race with start_tls
                 assert await tls_echo_once("hi", "127.0.0.1", port, CA.client_context()) == "hi"
             await rude_visit(port)
-            await asyncio.sleep(0.05)
+            await eventually_async(lambda: len(log) == 13, what="each handler's log line")
         return log
 
     assert asyncio.run(main()) == ["ok"] * 10 + [
