@@ -127,7 +127,10 @@ class Reader:
         assert response is not None and response.ok, f"{path}: {response and response.status}"
 
 
-@pytest.fixture(scope="session")
+# Module scope: a running sync Playwright keeps an event loop set in this thread, and
+# every later asyncio.run() in the same worker would fail ("cannot be called from a
+# running event loop"). Stopped at this module's end, it leaves the other tests alone.
+@pytest.fixture(scope="module")
 def reader(served):
     reason = missing_browser_reason()
     if reason:
