@@ -106,7 +106,7 @@ async def run_server(host: str, port: int, idle_timeout: float) -> None:
 
 
 async def run_client(message: str, host: str, port: int, timeout: float) -> None:
-    print(f"Send: {message!r}")
+    print(f"Send: {message!r}", flush=True)  # before any error line on stderr
     try:
         reply = await echo_once(message, host, port, timeout)
     except ConnectionRefusedError:

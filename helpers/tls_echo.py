@@ -115,7 +115,7 @@ async def run_client(message: str, host: str, port: int, cafile: str | None,
         async with asyncio.timeout(timeout):
             reader, writer = await asyncio.open_connection(host, port, ssl=ctx)
             try:
-                print(f"Send: {message!r}")  # as in the seed's client: once connected
+                print(f"Send: {message!r}", flush=True)  # as in the seed's client: once connected
                 writer.write(data)
                 reply = (await reader.readexactly(len(data))).decode(
                     "utf-8", errors="backslashreplace")

@@ -133,7 +133,7 @@ async def run_server(path: str, idle_timeout: float) -> None:
 
 
 async def run_client(message: str, path: str, timeout: float) -> None:
-    print(f"Send: {message!r}")
+    print(f"Send: {message!r}", flush=True)  # before any error line on stderr
     try:
         reply = await unix_echo_once(message, path, timeout)
     except FileNotFoundError:
