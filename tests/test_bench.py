@@ -7,6 +7,7 @@ nothing reliable; only counts and arithmetic are checked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import subprocess
@@ -49,19 +50,27 @@ def test_each_limit_variant_echoes_exactly_the_payload_and_counts_it(ports, vari
 
 
 def test_the_default_limit_pauses_more_per_mib_than_a_1_mib_limit(ports):
-    """A count, not a time: above 2 x limit a reader pauses its transport; 64 KiB is small."""
+    """A count, not a time: above 2 x limit a reader pauses its transport; 64 KiB is small.
+
+    Whether one transfer pauses at all depends on who gets the CPU: a server that keeps up
+    with a slow sender never buffers 128 KiB. So it sends 4 MiB up to ten times, until the
+    default limit has paused; a 1 MiB limit needs 2 MiB buffered, and pauses far less.
+    """
     payload = bench.payload_of(4 * bench.MiB)
-    per_mib = {}
-    for limit in (bench.DEFAULT_LIMIT, bench.MiB):
-        name = bench.variant(limit, 64 * 1024)
-        before = ports.pause_counts()[name]
-        _, received = bench.echo_throughput(ports[name], payload)
-        count = ports.pause_counts()[name].since(before)
-        assert received == count.received == len(payload)
-        assert abs(count.pauses - count.resumes) <= 1  # each pause is resumed (bar the last)
-        assert count.peak <= bench.buffer_bound(limit)  # never more than 2 x limit + a receive
-        per_mib[limit] = count.pauses / 4
-    assert per_mib[bench.DEFAULT_LIMIT] > per_mib[bench.MiB], per_mib
+    pauses = {bench.DEFAULT_LIMIT: 0, bench.MiB: 0}
+    for _ in range(10):
+        for limit in pauses:
+            name = bench.variant(limit, 64 * 1024)
+            before = ports.pause_counts()[name]
+            _, received = bench.echo_throughput(ports[name], payload)
+            count = ports.pause_counts()[name].since(before)
+            assert received == count.received == len(payload)
+            assert abs(count.pauses - count.resumes) <= 1  # each pause resumed (bar the last)
+            assert count.peak <= bench.buffer_bound(limit)  # never over 2 x limit + a receive
+            pauses[limit] += count.pauses
+        if pauses[bench.DEFAULT_LIMIT]:
+            break
+    assert pauses[bench.DEFAULT_LIMIT] > pauses[bench.MiB], pauses
 
 
 def test_a_counting_reader_counts_the_pause_and_resume_it_makes():
@@ -283,14 +292,24 @@ def test_ctrl_c_stops_the_run_and_its_servers_with_one_line():
                             start_new_session=True)  # its own group, as a terminal's job
     import psutil  # ipykernel's own dependency
 
-    # the full run well under way (its server process started), far from done
-    eventually(lambda: psutil.Process(proc.pid).children(recursive=True), timeout=20,
-               what="the bench's server process")
+    def server_process() -> psutil.Process | None:
+        """The bench's server process, once it runs Python (a fork not yet exec'd is not)."""
+        for child in psutil.Process(proc.pid).children():
+            with contextlib.suppress(psutil.Error):
+                if "--child" in child.cmdline():
+                    return child
+        return None
+
+    # the full run well under way (its server process started), far from done; the window
+    # while the server process starts is test_ctrl_c_while_its_server_process_starts_...
+    eventually(server_process, timeout=20, what="the bench's server process")
+    server = server_process()
+    assert server is not None
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole group
     out, err = proc.communicate(timeout=20)
     assert (proc.returncode, out, err) == (130, "", "python -m helpers.bench: interrupted\n")
-    with pytest.raises(ProcessLookupError):  # no server process left behind
-        os.killpg(proc.pid, 0)
+    with pytest.raises(psutil.NoSuchProcess):  # no server process left behind
+        server.status()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a process group is POSIX")

@@ -114,9 +114,9 @@ PLAYS = {
 JS = page_scripts(Path(__file__).with_name("browser_lab.js"))
 
 
-@pytest.fixture(scope="module")
-def lab_page():
-    """One JupyterLab and one Chromium page for the whole module, always stopped."""
+@pytest.fixture(scope="class")
+def lab_page(request):
+    """One JupyterLab and one Chromium page for each half of the notebooks, always stopped."""
     reason = missing_browser_reason()
     if reason:
         if os.environ.get("STREAMS_LAB_REQUIRE_BROWSER"):
@@ -127,7 +127,8 @@ def lab_page():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     console: list[str] = []
     with tempfile.TemporaryDirectory(prefix="streams-lab-browser-") as home:
-        lab = JupyterLab(NOTEBOOKS, Path(home), ARTIFACTS / "jupyterlab.log")
+        half = request.cls.__name__ if request.cls else "all"  # each half its own logs
+        lab = JupyterLab(NOTEBOOKS, Path(home), ARTIFACTS / f"jupyterlab-{half}.log")
         try:
             lab.start()
             with sync_playwright() as pw:
@@ -142,7 +143,7 @@ def lab_page():
                     browser.close()
         finally:
             lab.stop()
-            (ARTIFACTS / "console.log").write_text("\n".join(console) + "\n")
+            (ARTIFACTS / f"console-{half}.log").write_text("\n".join(console) + "\n")
 
 
 def open_lab(page, lab: JupyterLab) -> None:
@@ -157,8 +158,22 @@ def test_notebooks_found():
     assert NAMES, f"no notebooks in {NOTEBOOKS}"
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_run_all_in_browser(lab_page, name):
+# Two halves, each its own class: pytest-xdist's --dist loadscope (README's test command)
+# keeps a class on one worker, so the halves run at the same time, each with its own
+# JupyterLab and Chromium. One notebook in the browser takes 5 to 20 s.
+class TestEvenNotebooks:
+    @pytest.mark.parametrize("name", NAMES[0::2])
+    def test_run_all_in_browser(self, lab_page, name):
+        run_all_in_browser(lab_page, name)
+
+
+class TestOddNotebooks:
+    @pytest.mark.parametrize("name", NAMES[1::2])
+    def test_run_all_in_browser(self, lab_page, name):
+        run_all_in_browser(lab_page, name)
+
+
+def run_all_in_browser(lab_page, name: str) -> None:
     page, lab = lab_page
     if not page.evaluate("() => !!(window.jupyterapp && window.jupyterapp.started)"):
         open_lab(page, lab)  # an earlier notebook broke the page
