@@ -41,3 +41,10 @@ def test_a_clean_notebook_is_left_byte_for_byte(tmp_path):
     before = path.read_bytes()
     assert clean.main([str(path)]) == 0
     assert path.read_bytes() == before
+
+
+def test_a_folder_stands_for_its_notebooks(tmp_path, capsys):
+    """`python -m tools.clean --check notebooks` once passed by checking nothing."""
+    dirty_copy(tmp_path)
+    assert clean.main(["--check", str(tmp_path)]) == 1
+    assert "01-echo-client.ipynb: unclean: widget state" in capsys.readouterr().out

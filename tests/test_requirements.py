@@ -87,7 +87,7 @@ def test_readme_command_1_sets_up_the_learner_file_and_opens_lab():
 def test_readme_command_2_sets_up_the_test_file_and_runs_every_test():
     command = readme_command("2. Set up and run every test")
     assert "pip install -r requirements-test.txt &&" in command
-    assert "python -m pytest -n 2 --dist loadscope" in command
+    assert "python -m pytest -n 4 --dist loadscope" in command
 
 
 def test_ci_runs_readme_command_2_and_installs_the_test_file_elsewhere():

@@ -41,18 +41,26 @@ def clean(nb: nbformat.NotebookNode) -> list[str]:
     return removed
 
 
+def notebooks(paths: list[Path]) -> list[Path]:
+    """The notebooks among ``paths``, a folder standing for the ones in it."""
+    found = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(path.glob("*.ipynb"))
+        elif path.suffix == ".ipynb":
+            found.append(path)  # a pre-commit hook passes other files too: skip them
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.clean",
                                      description=(__doc__ or "").split("\n")[0])
     parser.add_argument("paths", nargs="*", type=Path,
-                        help="notebooks (default: notebooks/*.ipynb)")
+                        help="notebooks or folders of them (default: notebooks/)")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if unclean")
     args = parser.parse_args(argv)
-    paths = args.paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
     unclean = 0
-    for path in paths:
-        if path.suffix != ".ipynb":
-            continue
+    for path in notebooks(args.paths or [ROOT / "notebooks"]):
         text = path.read_text(encoding="utf-8")
         nb = nbformat.reads(text, as_version=4)
         removed = clean(nb)
