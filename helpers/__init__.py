@@ -13,10 +13,11 @@ under a name, all in one list:
 - ``await close_quietly(writer)``: close a writer; a peer that already left is not an error.
 
 Elsewhere, one module per topic, for example: ``helpers.echo`` and ``helpers.unix_echo``
-(the echo pair, also as scripts, which ``helpers.serving`` stops cleanly), ``helpers.framing``,
-``helpers.relay``, ``helpers.flow``, ``helpers.tls`` (a local CA),
-``helpers.tls_echo`` (the echo pair over TLS, also a script), ``helpers.tls_server`` and
-``helpers.starttls`` (notebook 09's rude clients and STARTTLS), ``helpers.local_http``
+(the echo pair, also as scripts, which ``helpers.script_server`` stops cleanly),
+``helpers.framing``, ``helpers.relay``, ``helpers.flow``, ``helpers.tls`` (a local CA),
+``helpers.tls_echo`` (the echo pair over TLS, also a script), ``helpers.rude_tls``,
+``helpers.error_log`` and ``helpers.starttls`` (notebook 09's rude clients, its one-line
+error log and STARTTLS), ``helpers.local_http``
 (web servers in a thread), ``helpers.http_headers`` (the fetcher and its script),
 ``helpers.chat`` (notebook 13's chat server, its client and bench), ``helpers.bench``
 (notebook 10's benchmark, also a script), ``helpers.widgets``

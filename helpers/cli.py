@@ -83,7 +83,7 @@ def describe(exc: BaseException) -> str:
 def run(prog: str, main: Coroutine[Any, Any, int | None]) -> NoReturn:
     """Run ``main`` with ``asyncio.run`` and exit: 0, 1 with one line on error, 0 on Ctrl-C.
 
-    A server stops itself on Ctrl-C (``helpers.serving``). Here Ctrl-C arrives as a
+    A server stops itself on Ctrl-C (``helpers.script_server``). Here Ctrl-C arrives as a
     ``KeyboardInterrupt`` only in a client, before a server is up, or on Windows.
     """
     try:

@@ -17,7 +17,7 @@ import sys
 
 from helpers.background import close_quietly
 from helpers.cli import UserError, echo_parser, port_number, run
-from helpers.serving import serve_until_stopped
+from helpers.script_server import serve_until_stopped
 
 PROG = "python -m helpers.echo"
 DEFAULT_PORT = 8888  # the seed's port; in a notebook use 0 (JupyterLab may own 8888)

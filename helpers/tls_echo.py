@@ -30,7 +30,7 @@ import sys
 from helpers.background import close_quietly
 from helpers.cli import Parser, UserError, port_number, positive_seconds, run
 from helpers.echo import handle_echo
-from helpers.serving import serve_until_stopped
+from helpers.script_server import serve_until_stopped
 from helpers.tls import LocalCA
 
 PROG = "python -m helpers.tls_echo"

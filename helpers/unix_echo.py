@@ -23,7 +23,7 @@ import sys
 from helpers.background import close_quietly
 from helpers.cli import UserError, describe, echo_parser, run
 from helpers.echo import echo_once, handle_echo
-from helpers.serving import serve_until_stopped
+from helpers.script_server import serve_until_stopped
 
 PROG = "python -m helpers.unix_echo"
 

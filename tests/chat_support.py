@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from helpers.background import close_quietly
 from helpers.chat import ChatServer, Settings
-from helpers.serving import Connections, shut_down
+from helpers.script_server import Connections, shut_down
 
 WAIT = 2.0  # seconds: the longest any single line may take to arrive
 _opened: list[Person] = []  # closed when the test's chat_server ends
@@ -88,5 +88,3 @@ async def chat_server(**settings) -> AsyncIterator[tuple[ChatServer, tuple[str, 
             await _opened.pop().close()
 
 
-def run(coro) -> None:
-    asyncio.run(asyncio.wait_for(coro, 30))

@@ -10,11 +10,7 @@ import pytest
 from helpers import background
 from helpers.background import serve, serve_unix, stop_all
 from helpers.echo import echo_once, handle_echo
-from tests.support import eventually_async
-
-
-def run(coro):
-    return asyncio.run(coro)
+from tests.support import eventually_async, run
 
 
 def test_serve_binds_loopback_on_a_free_port_and_echoes():

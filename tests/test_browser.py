@@ -58,7 +58,7 @@ MESSAGE = "你好 from the browser"  # a new message, with text that is not ASCI
 class Play:
     """How a learner plays with a notebook's widget, and what success looks like."""
 
-    cell: str  # the id of the cell whose output is the widget
+    cell: str  # the id of the cell whose output is the widget: "play-widget" in every notebook
     button: str  # the label of the widget's main button
     expect: str  # a regex the widget's text must match after the click; {message}: what was typed
     typed: str | None = MESSAGE  # typed into the widget's first text box before the click
@@ -73,35 +73,35 @@ class Play:
 
 # Keyed by notebook file name; a notebook without a widget has no entry.
 PLAYS = {
-    "01-echo-client.ipynb": Play("832aed35", "Send", "← '{message}'", rerun="f31bf5d2"),
+    "01-echo-client.ipynb": Play("play-widget", "Send", "← '{message}'", rerun="set-up"),
     "03-reading-and-framing.ipynb": Play(
-        "926f944b", "Run",  # the reader shows bytes: 你好 is \xe4\xbd\xa0\xe5\xa5\xbd in UTF-8
+        "play-widget", "Run",  # the reader shows bytes: 你好 is \xe4\xbd\xa0\xe5\xa5\xbd in UTF-8
         re.escape("returned b'") + "(again: )?"
         + re.escape(r"\xe4\xbd\xa0\xe5\xa5\xbd from the browser'"),
         choose="read"),
     "04-writing-and-flow-control.ipynb": Play(
-        "8ce49e22", "Run",
+        "play-widget", "Run",
         r"with drain\(\): peak \d+ KiB in the write buffer, 512 of 512 KiB received",
         typed=None),
     "05-unix-sockets.ipynb": Play(
-        "05d1ebbb", "Connect", "the echo server's socket: connected", typed=None,
-        choose="the echo server's socket", other="a stale socket file", rerun="550e8616"),
-    "06-socketpair.ipynb": Play("10d01057", "Send", "'{message}' arrived, sent via a thread"),
+        "play-widget", "Connect", "the echo server's socket: connected", typed=None,
+        choose="the echo server's socket", other="a stale socket file", rerun="start-server"),
+    "06-socketpair.ipynb": Play("play-widget", "Send", "'{message}' arrived, sent via a thread"),
     "07-http-headers.ipynb": Play(
-        "6197e474", "Fetch",
+        "play-widget", "Fetch",
         r"^HTTP/1\.0 200 OK\n(.*\n)*X-Request-Target: /path/page\.html\?greeting="
         r"%E4%BD%A0%E5%A5%BD(&again=1)?$",
         typed="/path/page.html?greeting=你好", typed_again="/path/page.html?greeting=你好&again=1",
-        rerun="6df1d986"),
+        rerun="set-up"),
     "08-timeouts-and-cancellation.ipynb": Play(
-        "5bdfcc7a", "Ask",
+        "play-widget", "Ask",
         r"^#\d+ ✓ 'slept 0\.1 s' within the deadline \(0\.5 s\), connection closed$", typed=None),
     "09-tls-server.ipynb": Play(
-        "t09-play", "Connect",
+        "play-widget", "Connect",
         r"^#\d+ ✓ client: got its echo 'hello' \| server: handshake done, TLSv1\.3$",
         typed=None, choose="a client that trusts our CA", other="plain text, no TLS"),
     "10-performance.ipynb": Play(
-        "27bc5d01", "Measure",
+        "play-widget", "Measure",
         r"^#\d+ ✓ read\(65536\): 1 MiB echoed at [\d,]+ MB/s, \d+× the seed's read\(100\)"
         r" \([\d,]+ MB/s just now\)$",
         typed=None, choose="64 KiB", other="1 KiB"),

@@ -8,8 +8,9 @@ import struct
 
 from helpers.chat import ChatServer
 from helpers.chat.protocol import MAX_NICK
-from helpers.serving import Connections, shut_down
-from tests.chat_support import Person, chat_server, run
+from helpers.script_server import Connections, shut_down
+from tests.chat_support import Person, chat_server
+from tests.support import run
 
 
 def test_a_nickname_first_then_everyone_else_hears_every_line():

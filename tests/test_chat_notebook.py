@@ -31,7 +31,7 @@ import pytest
 
 import helpers.chat
 from helpers.background import close_quietly
-from helpers.serving import Connections, shut_down
+from helpers.script_server import Connections, shut_down
 from tests.notebook_tools import NOTEBOOK_DIR
 
 NOTEBOOK = NOTEBOOK_DIR / "13-chat-server.ipynb"

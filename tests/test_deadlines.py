@@ -20,10 +20,7 @@ from helpers.deadlines import (
     stalled_listener,
     trickle,
 )
-
-
-def run(coro):
-    return asyncio.run(coro)
+from tests.support import eventually_async, run
 
 
 async def fill(writer: asyncio.StreamWriter, limit: float = 1.0) -> int:
@@ -50,9 +47,8 @@ def test_slow_reply_answers_each_line_after_its_delay():
             assert loop.time() - started >= 0.1
             writer.write(b"bye\n")
             writer.transport.abort()  # leaves while the server sleeps: not an error
-            await asyncio.sleep(0.2)
+            assert await srv.wait_idle(1)  # the handler has returned
             assert srv.errors == []
-            assert await srv.wait_idle(1)
         finally:
             await stop_all()
     run(main())
@@ -178,7 +174,8 @@ def test_close_within_lets_a_cancellation_through():
             reader, writer = await asyncio.open_connection(*srv.address)
             await fill(writer, 0.2)
             task = asyncio.create_task(close_within(writer, 5))
-            await asyncio.sleep(0.05)
+            # close_within calls close() before its first await: then it is waiting
+            await eventually_async(writer.transport.is_closing, what="close_within to wait")
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await asyncio.wait_for(task, 1)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import pytest
 
 from helpers.devmode import grep, run_dev, tidy
+from tests.support import run
 
 DEBUG_FLAG = """
 import asyncio
@@ -15,10 +15,6 @@ async def main():
     return asyncio.get_running_loop().get_debug()
 print(asyncio.run(main()))
 """
-
-
-def run(coro):
-    return asyncio.run(coro)
 
 
 @pytest.mark.parametrize("how, debug", [("dev", "True"), ("env", "True"), ("plain", "False")])

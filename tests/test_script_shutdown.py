@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.serving import Connections, shut_down
+from helpers.script_server import Connections, shut_down
 from tests.scripts import ENV, ROOT, Served
 
 ROUNDS = 5

@@ -22,15 +22,15 @@ from pathlib import Path
 import pytest
 import trustme
 
-from helpers.tls import LocalCA
-from helpers.tls_echo import client_context, server_context, tls_echo_once
-from helpers.tls_server import (
+from helpers.rude_tls import (
     plain_text_client,
     silent_client,
     stubborn_peer,
     tls_to_plain_port,
     untrusting_client,
 )
+from helpers.tls import LocalCA
+from helpers.tls_echo import client_context, server_context, tls_echo_once
 from tests.scripts import ENV, ROOT, Served, assert_one_line_error, free_port, run_script
 
 PROG = "python -m helpers.tls_echo"

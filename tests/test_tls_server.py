@@ -1,4 +1,5 @@
-"""helpers.tls_server, and the facts notebook 09 teaches about a TLS server, on real sockets.
+"""helpers.rude_tls and helpers.error_log, and the facts notebook 09 teaches about a TLS
+server, on real sockets.
 
 Each fact is read from asyncio's source (sslproto.py, selector_events.py, streams.py,
 3.11 to 3.13) and pinned here, so a Python that changes it fails a test, not a learner.
@@ -13,20 +14,18 @@ import pytest
 
 from helpers.background import close_quietly
 from helpers.echo import handle_echo
-from helpers.starttls import read_line, starttls_server
-from helpers.tls import LocalCA
-from helpers.tls_echo import tls_echo_once
-from helpers.tls_server import (
-    ErrorLog,
-    as_printed,
+from helpers.error_log import ErrorLog, as_printed, one_line
+from helpers.rude_tls import (
     chatty_peer,
-    one_line,
     plain_text_client,
     silent_client,
     stubborn_peer,
     tls_to_plain_port,
     untrusting_client,
 )
+from helpers.starttls import read_line, starttls_server
+from helpers.tls import LocalCA
+from helpers.tls_echo import tls_echo_once
 from tests.support import eventually_async
 
 CA = LocalCA()
@@ -64,7 +63,11 @@ def test_failed_handshakes_reach_the_exception_handler_only_in_debug_mode(debug)
                                                 ssl_handshake_timeout=0.2)
             async with server:
                 seen = await rude_visit(server.sockets[0].getsockname()[1])
-                await asyncio.sleep(0.05)
+                if debug:  # the last failure is logged a step after the client sees it
+                    await eventually_async(lambda: len(errors.lines) >= 3, timeout=5,
+                                           what="three logged handshake failures")
+                else:  # nothing to wait for: give a wrongly logged line a moment to show
+                    await asyncio.sleep(0.05)
         assert asyncio.get_running_loop().get_exception_handler() is before
         return seen, errors.lines
 
@@ -126,9 +129,11 @@ def test_a_close_that_hangs_ends_at_ssl_shutdown_timeout():
             port = server.sockets[0].getsockname()[1]
             async with stubborn_peer("127.0.0.1", port, CA.client_context()) as echoed:
                 assert echoed == b"hello"
-                await asyncio.sleep(0.4)
+                await eventually_async(lambda: closings, timeout=5,
+                                       what="the first close to time out")
             assert await tls_echo_once("hello", "127.0.0.1", port, CA.client_context()) == "hello"
-            await asyncio.sleep(0.05)
+            await eventually_async(lambda: len(closings) == 2, timeout=5,
+                                   what="the second close")
         return closings
 
     assert asyncio.run(main()) == ["TimeoutError (SSL shutdown timed out)", "closed"]
@@ -264,9 +269,10 @@ def test_a_connection_aborted_during_start_tls_breaks_the_writer_but_a_cancel_do
 
         async with await asyncio.start_server(handler, "127.0.0.1", 0) as server:
             _, client = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
-            while not writers:
-                await asyncio.sleep(0.01)
-            await asyncio.sleep(0.05)  # the handler waits in start_tls for a hello
+            # start_tls() puts its TLS protocol on the transport, then waits for a hello
+            await eventually_async(
+                lambda: raw and isinstance(raw[0].get_protocol(), asyncio.sslproto.SSLProtocol),
+                timeout=5, what="the handler to be in start_tls")
             if how == "abort":
                 writers[0].transport.abort()
             else:

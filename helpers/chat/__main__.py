@@ -20,7 +20,7 @@ from helpers.chat.client import run_client
 from helpers.chat.protocol import DEFAULT_PORT, Settings
 from helpers.chat.server import ChatServer
 from helpers.cli import Parser, port_number, positive_seconds, run
-from helpers.serving import serve_until_stopped
+from helpers.script_server import serve_until_stopped
 
 PROG = "python -m helpers.chat"
 

@@ -25,9 +25,10 @@ import ipywidgets as widgets
 
 from helpers.background import close_quietly, get, serve
 from helpers.cli import describe
+from helpers.error_log import one_line
+from helpers.rude_tls import plain_text_client, silent_client, untrusting_client
 from helpers.tls import LocalCA, local_ca
 from helpers.tls_echo import tls_echo_once
-from helpers.tls_server import one_line, plain_text_client, silent_client, untrusting_client
 from helpers.widgets.base import Clicks, mark
 
 NAME = "tls-door"
