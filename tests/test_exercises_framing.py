@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import struct
 
+from helpers.exercises.contract import Trial
 from helpers.exercises.framing import MESSAGES, _relayed, check
 from tests import exercise_support
 from tests.exercise_support import solution
@@ -77,12 +78,16 @@ def test_the_relay_alone_also_catches_read_instead_of_readexactly():
     data = b"".join(encode_message(m) for m in MESSAGES)
 
     async def main():
-        assert await _relayed(read_message, data, timeout=2) == MESSAGES
+        trial = Trial()
         try:
-            await _relayed(read_with_read, data, timeout=2)
-        except struct.error:
-            return
-        raise AssertionError("read(4) survived the relay's 1-byte pieces")
+            assert await _relayed(trial, read_message, data, timeout=2) == MESSAGES
+            try:
+                await _relayed(trial, read_with_read, data, timeout=2)
+            except struct.error:
+                return
+            raise AssertionError("read(4) survived the relay's 1-byte pieces")
+        finally:
+            await trial.close()
     asyncio.run(main())
 
 

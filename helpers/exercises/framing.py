@@ -20,7 +20,7 @@ import inspect
 import struct
 from collections.abc import Callable
 
-from helpers.background import serve, stop
+from helpers.background import stop
 from helpers.exercises.contract import Exercise, NotYet, Trial
 from helpers.exercises.contract import short as _short
 from helpers.relay import start_relay
@@ -98,7 +98,7 @@ async def _trickled(read: Callable, data: bytes) -> list:
         feeder.cancel()
 
 
-async def _relayed(read: Callable, data: bytes, timeout: float) -> list:
+async def _relayed(trial: Trial, read: Callable, data: bytes, timeout: float) -> list:
     """Send ``data`` in one write through a re-chunking relay to a server that reads it."""
     results: list = []
 
@@ -108,7 +108,7 @@ async def _relayed(read: Callable, data: bytes, timeout: float) -> list:
         except Exception as exc:  # the learner's error: the check reports it
             results.append(exc)
 
-    srv = await serve(SERVER, handler)
+    srv = await trial.serve(SERVER, handler)  # the trial stops it at the end
     try:
         relay = await start_relay(RELAY, srv.address, chunks=CHUNKS, pause=0.002)
         reader, writer = await asyncio.open_connection(*relay.address)
@@ -123,7 +123,6 @@ async def _relayed(read: Callable, data: bytes, timeout: float) -> list:
         await relay.wait_idle(timeout)  # let the relay finish: stop() would cancel it
     finally:
         await stop(RELAY)
-        await stop(SERVER)
     if not results:
         raise TimeoutError
     if isinstance(results[0], Exception):
@@ -131,7 +130,8 @@ async def _relayed(read: Callable, data: bytes, timeout: float) -> list:
     return results[0]
 
 
-async def _problem(encode: Callable, read: Callable, timeout: float) -> str | None:
+async def _problem(trial: Trial, encode: Callable, read: Callable,
+                   timeout: float) -> str | None:
     """What is wrong with the codec, or None."""
     try:
         wire = encode(b"hi")
@@ -173,7 +173,7 @@ async def _problem(encode: Callable, read: Callable, timeout: float) -> str | No
             if problem := _compare(await _trickled(read, data), how):
                 return problem
             how = "through the relay (pieces of 1, 2, 3, 5, 8, ... bytes)"
-            if problem := _compare(await _relayed(read, data, timeout), how):
+            if problem := _compare(await _relayed(trial, read, data, timeout), how):
                 return problem
             for cut, what in ((b"\x00\x00\x00\x05hel", "half a message"),
                               (b"\x00\x00", "half a header")):
@@ -200,7 +200,7 @@ async def _problem(encode: Callable, read: Callable, timeout: float) -> str | No
 
 async def _run(trial: Trial, encode: Callable, read: Callable, timeout: float = 2.0) -> str:
     """Print ✓ if the codec round-trips every message however the bytes are split."""
-    problem = await _problem(encode, read, timeout)
+    problem = await _problem(trial, encode, read, timeout)
     if problem is not None:
         raise NotYet(problem)
     return (f"{len(MESSAGES)} messages survived 1-byte pieces and the relay's re-chunking;"
