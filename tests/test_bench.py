@@ -308,8 +308,11 @@ def test_ctrl_c_stops_the_run_and_its_servers_with_one_line():
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole group
     out, err = proc.communicate(timeout=20)
     assert (proc.returncode, out, err) == (130, "", "python -m helpers.bench: interrupted\n")
-    with pytest.raises(psutil.NoSuchProcess):  # no server process left behind
-        server.status()
+    # No server process left behind. It may outlive the run by a moment: a Ctrl-C that
+    # lands while Popen() is still returning leaves no one to wait for it, and it ends
+    # when it reads the end of its stdin, which the dead parent's exit closed.
+    with contextlib.suppress(psutil.NoSuchProcess):
+        server.wait(timeout=10)  # psutil.TimeoutExpired if it stays
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a process group is POSIX")
