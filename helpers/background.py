@@ -149,12 +149,16 @@ async def close_within(writer: asyncio.StreamWriter, timeout: float) -> bool:
     own "closed" future, and every later ``wait_closed()`` then raises CancelledError
     (3.11 to 3.13). A writer already in that state is aborted, and False returned.
     """
-    try:
-        owned = isinstance(writer.transport.get_protocol(), asyncio.StreamReaderProtocol)
-    except AttributeError:  # a TLS transport, closed: it no longer knows its protocol
-        owned = True
+    where = _whose(writer)
     writer.close()
-    if not owned:
+    if where == "lost":
+        # The connection is gone. Lost the usual way, its "closed" future is done, maybe
+        # holding the error (a reset): take it now, or the garbage collector may print
+        # "Future exception was never retrieved" at exit. Lost in a failed start_tls(),
+        # the stream never hears of it, and waiting would never end (3.11 to 3.13).
+        await _take_outcome(writer)
+        return True
+    if where == "elsewhere":
         # A start_tls() that failed (or was cancelled) has closed the connection already,
         # and the stream never hears of it: after a handshake timeout, wait_closed() never
         # returns (3.11 to 3.13). Nothing to wait for.
@@ -179,6 +183,27 @@ async def close_within(writer: asyncio.StreamWriter, timeout: float) -> bool:
     writer.transport.abort()
     await asyncio.sleep(0)  # the transport closes its socket at the loop's next step
     return False
+
+
+def _whose(writer: asyncio.StreamWriter) -> str:
+    """Who hears when the connection ends: "stream" (wait for it), "lost" (it has ended,
+    the transport forgot its protocol) or "elsewhere" (a failed start_tls's TLS layer)."""
+    try:
+        protocol = writer.transport.get_protocol()
+    except AttributeError:  # a TLS transport, closed: it no longer knows its protocol
+        return "stream"
+    if protocol is None:
+        return "lost"
+    return "stream" if isinstance(protocol, asyncio.StreamReaderProtocol) else "elsewhere"
+
+
+async def _take_outcome(writer: asyncio.StreamWriter) -> None:
+    """Look at a lost connection's "closed" future, if it is done; never wait for it."""
+    waiting = asyncio.ensure_future(writer.wait_closed())
+    waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
+    await asyncio.sleep(0)  # its first step: done at once if the future was
+    if not waiting.done():
+        waiting.cancel()
 
 
 async def close_quietly(writer: asyncio.StreamWriter, timeout: float = 1.0) -> None:

@@ -64,6 +64,7 @@ class Connections:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.open: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self._cancelled: list[asyncio.StreamWriter] = []  # their handler may never have closed
 
     def connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """The callback for ``start_server``: run the handler in a task we keep.
@@ -77,7 +78,9 @@ class Connections:
         task.add_done_callback(self._forget)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
-        del self.open[task]
+        writer = self.open.pop(task)
+        if task.cancelled():  # by end(), perhaps before the handler even ran
+            self._cancelled.append(writer)
 
     async def _run(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -109,6 +112,11 @@ class Connections:
             task.cancel()
         if self.open:
             await asyncio.wait(list(self.open), timeout=grace)
+        # A task cancelled before its first step never ran its finally: close those here,
+        # taking the error a reset connection leaves in the writer's "closed" future.
+        for writer in self._cancelled:
+            await close_quietly(writer, timeout=grace)
+        self._cancelled.clear()
 
 
 async def shut_down(server: asyncio.Server, connections: Connections,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import socket
+import struct
 
 import pytest
 
@@ -248,3 +250,34 @@ def test_stalled_listener_makes_connect_wait_and_goes_away_after():
         with pytest.raises(ConnectionRefusedError):
             await asyncio.wait_for(asyncio.open_connection(*address), 1)
     run(main())
+
+
+def test_close_within_takes_the_error_a_reset_connection_left():
+    """A reset leaves its error in the writer's "closed" future until someone waits for it.
+
+    close_within once returned at once for a transport that had forgotten its protocol (the
+    connection was lost) and never looked: at exit the garbage collector could then print
+    "Future exception was never retrieved ... ConnectionResetError".
+    """
+    async def main() -> tuple[bool, BaseException | None]:
+        writers: asyncio.Queue = asyncio.Queue()
+
+        async def handler(reader, writer):
+            await writers.put(writer)
+
+        async with await asyncio.start_server(handler, "127.0.0.1", 0) as server:
+            client = socket.create_connection(server.sockets[0].getsockname()[:2], timeout=5)
+            writer = await asyncio.wait_for(writers.get(), 5)
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()  # a reset (RST)
+            await eventually_async(lambda: writer.transport.get_protocol() is None,
+                                   what="the transport to take in the reset")
+            assert await close_within(writer, 1)
+            # what wait_closed() awaits (private: the only way to see whether anyone did)
+            closed = writer._protocol._get_close_waiter(writer)
+            unretrieved = closed._log_traceback  # before exception(), which retrieves it
+            return unretrieved, closed.exception()
+
+    unretrieved, error = run(main())
+    assert isinstance(error, ConnectionResetError)
+    assert not unretrieved, "nobody took the connection's error: it would be printed at exit"

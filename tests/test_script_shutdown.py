@@ -29,6 +29,7 @@ import pytest
 
 from helpers.script_server import Connections, shut_down
 from tests.scripts import ENV, ROOT, Served
+from tests.support import eventually_async
 
 ROUNDS = 5
 SERVED = 200  # clients served and gone before the signal
@@ -315,3 +316,41 @@ def test_chat_server_says_goodbye_to_every_client_then_stops(python, sig, round_
     assert not [word for word in NOISE if word in served.err], served.err
     assert served.err.splitlines() == ["python -m helpers.chat: stopped"], served.err
     assert status == 0, served.err
+
+
+def test_a_handler_cancelled_before_it_ran_still_has_its_connection_closed():
+    """The "closed" future of a reset connection holds the error until someone waits for it.
+
+    Nobody did for a handler task that end() cancelled before its first step (its finally
+    never ran): at exit the garbage collector could then print "Future exception was never
+    retrieved ... ConnectionResetError" (seen once, on 3.11.7, with the echo script).
+    """
+    async def main() -> tuple[bool, bool]:
+        connections = Connections(handle_nothing)
+        writers = []
+
+        def connected(reader, writer):
+            connections.connected(reader, writer)
+            writers.append(writer)
+            [task] = [t for t, w in connections.open.items() if w is writer]
+            task.cancel()  # before its first step: the handler never runs
+
+        server = await asyncio.start_server(connected, "127.0.0.1", 0)
+        client = socket.create_connection(server.sockets[0].getsockname()[:2], timeout=5)
+        await eventually_async(lambda: writers, timeout=5, what="the server to take it")
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()  # a reset (RST): the server's transport fails with ConnectionResetError
+        # what wait_closed() awaits (private: the only way to see whether anyone did)
+        closed = writers[0]._protocol._get_close_waiter(writers[0])
+        await eventually_async(closed.done, timeout=5, what="the reset to reach the server")
+        await shut_down(server, connections, grace=0.5)
+        unretrieved = closed._log_traceback  # before exception(), which retrieves it
+        return isinstance(closed.exception(), ConnectionResetError), unretrieved
+
+    reset, unretrieved = asyncio.run(main())
+    assert reset
+    assert not unretrieved, "nobody took the connection's error: it would be printed at exit"
+
+
+async def handle_nothing(reader, writer):
+    raise AssertionError("cancelled before its first step, it never runs")
