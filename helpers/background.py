@@ -165,9 +165,7 @@ async def close_within(writer: asyncio.StreamWriter, timeout: float) -> bool:
         return True
     task = asyncio.current_task()
     asked = task.cancelling() if task is not None else 0
-    waiting = asyncio.ensure_future(writer.wait_closed())
-    # Whatever happens to us, look at its outcome, so it is never reported as unretrieved.
-    waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
+    waiting = _watched_close(writer)
     try:
         async with asyncio.timeout(timeout):
             await asyncio.shield(waiting)
@@ -197,10 +195,17 @@ def _whose(writer: asyncio.StreamWriter) -> str:
     return "stream" if isinstance(protocol, asyncio.StreamReaderProtocol) else "elsewhere"
 
 
-async def _take_outcome(writer: asyncio.StreamWriter) -> None:
-    """Look at a lost connection's "closed" future, if it is done; never wait for it."""
+def _watched_close(writer: asyncio.StreamWriter) -> asyncio.Future[None]:
+    """``wait_closed()`` in a task whose outcome is always looked at, whatever happens to
+    whoever waits for it: so it is never reported as "never retrieved"."""
     waiting = asyncio.ensure_future(writer.wait_closed())
     waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
+    return waiting
+
+
+async def _take_outcome(writer: asyncio.StreamWriter) -> None:
+    """Look at a lost connection's "closed" future, if it is done; never wait for it."""
+    waiting = _watched_close(writer)
     await asyncio.sleep(0)  # its first step: done at once if the future was
     if not waiting.done():
         waiting.cancel()
